@@ -1,0 +1,1 @@
+"""The interpreter: a pure `advance()` over a cursor that returns actions."""

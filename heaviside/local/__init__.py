@@ -1,0 +1,1 @@
+"""The embedded default: an in-process runner with local stores."""

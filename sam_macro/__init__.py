@@ -1,0 +1,1 @@
+"""The CloudFormation macro that expands Heaviside::StateMachine resources."""
