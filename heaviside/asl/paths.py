@@ -1,0 +1,479 @@
+"""JSONPath as AWS Step Functions evaluates it.
+
+Step Functions evaluates paths with Jayway JsonPath (Java). The dialect rules that
+matter here:
+
+- A path starts at `$` (the state's value), `$$` (the context object) or `$name`
+  (a workflow variable).
+- A definite path (only names and single indexes) selects one value and returns it.
+  Selecting a missing field or an index out of range is an error (`PathNotFound`).
+- An indefinite path (wildcard, slice, several indexes or names, filter, recursive
+  descent) always returns a list, even of one value or of none, and never fails
+  because something is missing.
+
+Definite paths are compiled to a tuple of keys and indexes and evaluated by a short
+loop, because they run on every transition. Indefinite paths go to python-jsonpath
+(see docs/jsonpath.md for the measured choice).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from typing import Any, Mapping
+
+from heaviside.asl.errors import DefinitionSyntaxError, StatesError
+
+__all__ = [
+    "Path",
+    "PathNotFound",
+    "ReferencePath",
+    "compile_path",
+    "compile_reference_path",
+    "is_path",
+]
+
+# Characters that end a name in dot notation (Jayway stops at the same ones,
+# and rejects a space with "use bracket notation").
+_DOT_NAME_END = frozenset(".[( ]'\"")
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_INTEGER = re.compile(r"-?[0-9]+")
+
+_ROOT_VALUE = "value"
+_ROOT_CONTEXT = "context"
+_ROOT_VARIABLE = "variable"
+
+
+class PathNotFound(Exception):
+    """A path that selects nothing in the document it was applied to.
+
+    `path` is the path text as written in the definition; `reason` is Jayway's
+    description of the first step that failed (``Missing property in path
+    $['no']``). The caller turns it into the error of its field.
+    """
+
+    def __init__(self, path: str, reason: str):
+        self.path = path
+        self.reason = reason
+        super().__init__(f"Invalid path '{path}' : {reason}")
+
+
+def is_path(text: Any) -> bool:
+    """Return whether `text` is a string that starts like a path (``$``)."""
+    return isinstance(text, str) and text.startswith("$")
+
+
+@lru_cache(maxsize=4096)
+def compile_path(text: str) -> Path:
+    """Compile a JSONPath Path (`$...`, `$$...` or `$variable...`).
+
+    Raises DefinitionSyntaxError with a message that says what is wrong.
+    """
+    return Path(text, _parse(text))
+
+
+@lru_cache(maxsize=1024)
+def compile_reference_path(text: str) -> ReferencePath:
+    """Compile a reference path, as ResultPath takes it.
+
+    A reference path is a definite path on `$`: names and single indexes only, no
+    context object and no variables.
+    """
+    parsed = _parse(text)
+    if parsed.root == _ROOT_CONTEXT:
+        raise DefinitionSyntaxError(
+            f"The reference path '{text}' starts with '$$', but a reference path "
+            "can only select part of the state's input; start it with '$'."
+        )
+    if parsed.root == _ROOT_VARIABLE:
+        raise DefinitionSyntaxError(
+            f"The reference path '{text}' refers to the variable '${parsed.variable}', "
+            "but a reference path can only select part of the state's input; start it with '$.'"
+        )
+    if not parsed.is_definite:
+        raise DefinitionSyntaxError(
+            f"The reference path '{text}' can select several values (wildcard, slice, "
+            "filter, list or recursive descent); a reference path may only use names "
+            "and single indexes, for example '$.result' or '$.results[0]'."
+        )
+    return ReferencePath(text, parsed)
+
+
+class Path:
+    """A compiled JSONPath Path.
+
+    `text` is the source text; `is_definite` is False when the path can select
+    several values, in which case `get` always returns a list.
+    """
+
+    __slots__ = ("text", "is_definite", "_root", "_variable", "_steps", "_query")
+
+    def __init__(self, text: str, parsed: _ParsedPath):
+        self.text = text
+        self.is_definite = parsed.is_definite
+        self._root = parsed.root
+        self._variable = parsed.variable
+        self._steps = parsed.steps
+        self._query = None if parsed.is_definite else _compile_query(text, parsed)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.text!r})"
+
+    def get(self, value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> Any:
+        """Return the value this path selects (a list for an indefinite path).
+
+        Raises PathNotFound when a definite path selects nothing, when the
+        variable is not defined, and when a `$` path is applied to a null value
+        (AWS: "Unable to apply Path transformation to null or empty input.").
+        """
+        root = self._select_root(value, context, variables)
+        if self._query is not None:
+            return self._query.findall(root)
+        return self._walk(root)
+
+    def _select_root(self, value: Any, context: Mapping | None, variables: Mapping | None) -> Any:
+        if self._root == _ROOT_VALUE:
+            if value is None:
+                raise PathNotFound(self.text, "Unable to apply Path transformation to null or empty input.")
+            return value
+        if self._root == _ROOT_CONTEXT:
+            return {} if context is None else context
+        if variables is None or self._variable not in variables:
+            raise PathNotFound(self.text, f"The variable '${self._variable}' is not defined")
+        return variables[self._variable]
+
+    def _walk(self, document: Any) -> Any:
+        for position, step in enumerate(self._steps):
+            if type(step) is str:
+                if type(document) is dict:
+                    try:
+                        document = document[step]
+                        continue
+                    except KeyError:
+                        raise PathNotFound(self.text, self._missing_property(position)) from None
+                raise PathNotFound(self.text, self._not_an_object(position, document))
+            if type(document) is list:
+                try:
+                    document = document[step]
+                    continue
+                except IndexError:
+                    raise PathNotFound(self.text, f"No results for path: {self._location(len(self._steps))}") from None
+            raise PathNotFound(self.text, self._not_an_array(position, document))
+        return document
+
+    def _location(self, length: int) -> str:
+        """Format the first `length` steps as Jayway does (``$['a'][0]``)."""
+        parts = ["$"]
+        for step in self._steps[:length]:
+            parts.append(f"['{step}']" if isinstance(step, str) else f"[{step}]")
+        return "".join(parts)
+
+    def _missing_property(self, position: int) -> str:
+        # Jayway reports a missing last step as "No results" for the whole path,
+        # and a missing inner step as "Missing property" up to that step.
+        if position == len(self._steps) - 1:
+            return f"No results for path: {self._location(position + 1)}"
+        return f"Missing property in path {self._location(position + 1)}"
+
+    def _not_an_object(self, position: int, document: Any) -> str:
+        # NOTE: Jayway names the Java class it found; this names the JSON type instead.
+        return (
+            f"Expected to find an object with property ['{self._steps[position]}'] in path "
+            f"{self._location(position)} but found '{_json_type(document)}'. "
+            "This is not a json object."
+        )
+
+    def _not_an_array(self, position: int, document: Any) -> str:
+        return (
+            f"Filter: [{self._steps[position]}] can only be applied to arrays. "
+            f"Current context is: {_json_text(document)}"
+        )
+
+
+class ReferencePath(Path):
+    """A compiled reference path (ResultPath): a definite `$` path that can also set."""
+
+    __slots__ = ()
+
+    def set(self, document: Any, new_value: Any) -> Any:
+        """Return a copy of `document` with `new_value` placed at this path.
+
+        The input is never mutated: only the objects and arrays along the path are
+        copied, and every other sub-object is shared. Missing fields along the path
+        are created as objects, as AWS does. Raises StatesError
+        ``States.ResultPathMatchFailure`` when a step meets a value of the wrong
+        type (a field on a non-object, an index on a non-array or out of range).
+        """
+        if not self._steps:
+            return new_value
+        return self._set_at(document, 0, new_value, document)
+
+    def _set_at(self, node: Any, position: int, new_value: Any, document: Any) -> Any:
+        step = self._steps[position]
+        last = position == len(self._steps) - 1
+
+        if isinstance(step, str):
+            if not isinstance(node, dict):
+                raise self._match_failure(document)
+            copy = dict(node)
+            if last:
+                copy[step] = new_value
+            else:
+                # A missing field is created as an empty object; a field that is
+                # present keeps its value, so a null there is a match failure.
+                child = node[step] if step in node else {}
+                copy[step] = self._set_at(child, position + 1, new_value, document)
+            return copy
+
+        if not isinstance(node, list) or not -len(node) <= step < len(node):
+            raise self._match_failure(document)
+        copy = list(node)
+        copy[step] = new_value if last else self._set_at(node[step], position + 1, new_value, document)
+        return copy
+
+    def _match_failure(self, document: Any) -> StatesError:
+        # TODO: confirm AWS's exact cause text for States.ResultPathMatchFailure;
+        # this wording follows the LocalStack snapshots' shape, unverified here.
+        return StatesError(
+            "States.ResultPathMatchFailure",
+            f"Unable to apply ResultPath '{self.text}' to input '{_json_text(document)}'",
+        )
+
+
+# -- parsing ---------------------------------------------------------------
+
+
+class _ParsedPath:
+    __slots__ = ("root", "variable", "steps", "segments", "is_definite", "body_start")
+
+    def __init__(self, root: str, variable: str | None, segments: list[tuple], body_start: int):
+        self.root = root
+        self.variable = variable
+        self.segments = segments
+        self.body_start = body_start
+        self.is_definite = all(kind in ("name", "index") for kind, _ in segments)
+        self.steps = tuple(argument for _, argument in segments) if self.is_definite else ()
+
+
+def _parse(text: str) -> _ParsedPath:
+    if not isinstance(text, str):
+        raise DefinitionSyntaxError(f"A path must be a string, not {_json_type(text)}: {_json_text(text)}")
+    if not text.startswith("$"):
+        raise DefinitionSyntaxError(f"The path '{text}' is invalid: a path must start with '$'.")
+
+    if text.startswith("$$"):
+        root, variable, position = _ROOT_CONTEXT, None, 2
+    else:
+        match = _VARIABLE_NAME.match(text, 1)
+        if match:
+            root, variable, position = _ROOT_VARIABLE, match.group(), match.end()
+        else:
+            root, variable, position = _ROOT_VALUE, None, 1
+
+    parser = _SegmentParser(text, position)
+    return _ParsedPath(root, variable, parser.parse(), position)
+
+
+class _SegmentParser:
+    """Parse the segments after the root into (kind, argument) pairs.
+
+    Kinds: name, index (definite); names, indexes, slice, wildcard, filter,
+    descent (indefinite). The argument of `descent` is the segment it applies to.
+    """
+
+    def __init__(self, text: str, position: int):
+        self.text = text
+        self.position = position
+
+    def fail(self, what: str) -> DefinitionSyntaxError:
+        return DefinitionSyntaxError(f"The path '{self.text}' is invalid: {what} at position {self.position + 1}.")
+
+    def parse(self) -> list[tuple]:
+        segments: list[tuple] = []
+        text = self.text
+        while self.position < len(text):
+            char = text[self.position]
+            if text.startswith("..", self.position):
+                self.position += 2
+                if self.position >= len(text):
+                    raise self.fail("'..' must be followed by a name, '*' or a bracket")
+                if text[self.position] == "[":
+                    inner = self.parse_bracket()
+                else:
+                    inner = self.parse_dot_member()
+                segments.append(("descent", inner))
+            elif char == ".":
+                self.position += 1
+                segments.append(self.parse_dot_member())
+            elif char == "[":
+                segments.append(self.parse_bracket())
+            else:
+                raise self.fail(f"unexpected character '{char}'")
+        return segments
+
+    def parse_dot_member(self) -> tuple:
+        text = self.text
+        start = self.position
+        if start < len(text) and text[start] == "*":
+            self.position += 1
+            return ("wildcard", None)
+        while self.position < len(text) and text[self.position] not in _DOT_NAME_END:
+            self.position += 1
+        name = text[start:self.position]
+        if not name:
+            raise self.fail("a name is missing after '.'")
+        if self.position < len(text):
+            char = text[self.position]
+            if char == " ":
+                raise self.fail(f"a space follows the name '{name}'; use bracket notation ['{name} ...'] for names with blanks")
+            if char == "(":
+                # TODO: Jayway's functions (length(), size() ...) are not supported.
+                raise self.fail(f"the function '{name}()' is not supported")
+            if char in "]'\"":
+                raise self.fail(f"unexpected character '{char}'")
+        return ("name", name)
+
+    def parse_bracket(self) -> tuple:
+        text = self.text
+        self.position += 1
+        self.skip_blanks()
+        if self.position >= len(text):
+            raise self.fail("'[' is not closed")
+        char = text[self.position]
+
+        if char == "?":
+            return self.parse_filter()
+        if char == "*":
+            self.position += 1
+            self.expect_close()
+            return ("wildcard", None)
+        if char in "'\"":
+            names = [self.parse_quoted()]
+            self.skip_blanks()
+            while self.position < len(text) and text[self.position] == ",":
+                self.position += 1
+                self.skip_blanks()
+                names.append(self.parse_quoted())
+                self.skip_blanks()
+            self.expect_close()
+            return ("name", names[0]) if len(names) == 1 else ("names", tuple(names))
+
+        end = text.find("]", self.position)
+        if end < 0:
+            raise self.fail("'[' is not closed")
+        content = text[self.position:end].strip()
+        if ":" in content:
+            parts = [part.strip() for part in content.split(":")]
+            if len(parts) != 2 or any(part and not _INTEGER.fullmatch(part) for part in parts):
+                raise self.fail(f"the slice '[{content}]' is invalid; write [start:end] with integers")
+            self.position = end + 1
+            return ("slice", tuple(int(part) if part else None for part in parts))
+        parts = [part.strip() for part in content.split(",")]
+        if not all(_INTEGER.fullmatch(part) for part in parts):
+            raise self.fail(f"'[{content}]' is neither an index, a slice, a quoted name nor a filter")
+        self.position = end + 1
+        if len(parts) == 1:
+            return ("index", int(parts[0]))
+        return ("indexes", tuple(int(part) for part in parts))
+
+    def parse_quoted(self) -> str:
+        text = self.text
+        if self.position >= len(text) or text[self.position] not in "'\"":
+            raise self.fail("a quoted name is expected")
+        quote = text[self.position]
+        self.position += 1
+        characters = []
+        while self.position < len(text):
+            char = text[self.position]
+            if char == "\\" and self.position + 1 < len(text):
+                characters.append(text[self.position + 1])
+                self.position += 2
+                continue
+            if char == quote:
+                self.position += 1
+                return "".join(characters)
+            characters.append(char)
+            self.position += 1
+        raise self.fail(f"the quoted name starting with {quote} is not closed")
+
+    def parse_filter(self) -> tuple:
+        text = self.text
+        self.position += 1
+        self.skip_blanks()
+        if self.position >= len(text) or text[self.position] != "(":
+            raise self.fail("a filter must be written as [?(expression)]")
+        start = self.position
+        depth = 0
+        quote = None
+        while self.position < len(text):
+            char = text[self.position]
+            if quote:
+                if char == "\\":
+                    self.position += 1
+                elif char == quote:
+                    quote = None
+            elif char in "'\"":
+                quote = char
+            elif char == "(":
+                depth += 1
+            elif char == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+            self.position += 1
+        if depth != 0:
+            raise self.fail("the filter's parentheses are not balanced")
+        expression = text[start + 1:self.position].strip()
+        if not expression:
+            raise self.fail("the filter is empty")
+        self.position += 1
+        self.expect_close()
+        return ("filter", expression)
+
+    def skip_blanks(self) -> None:
+        while self.position < len(self.text) and self.text[self.position] == " ":
+            self.position += 1
+
+    def expect_close(self) -> None:
+        self.skip_blanks()
+        if self.position >= len(self.text) or self.text[self.position] != "]":
+            raise self.fail("']' is expected")
+        self.position += 1
+
+
+# -- indefinite paths --------------------------------------------------------
+
+
+def _compile_query(text: str, parsed: _ParsedPath):
+    """Compile an indefinite path with python-jsonpath, rooted at `$`."""
+    import jsonpath
+
+    body = "$" + text[parsed.body_start:]
+    try:
+        return jsonpath.compile(body)
+    except jsonpath.JSONPathError as error:
+        raise DefinitionSyntaxError(f"The path '{text}' is invalid: {error}") from None
+
+
+# -- helpers ---------------------------------------------------------------
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

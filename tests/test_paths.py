@@ -1,0 +1,117 @@
+"""Tests of JSONPath compilation and evaluation (heaviside.asl.paths)."""
+
+from __future__ import annotations
+
+import pytest
+
+from heaviside.asl.errors import DefinitionSyntaxError, StatesError
+from heaviside.asl.paths import PathNotFound, compile_path, compile_reference_path
+
+DOCUMENT = {
+    "a": {"b": [1, 2, {"c": 3}]},
+    "files": [
+        {"name": "a", "ready": True, "valid": False},
+        {"name": "b", "ready": False, "valid": True},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("$", DOCUMENT),
+        ("$.a", {"b": [1, 2, {"c": 3}]}),
+        ("$.a.b[2].c", 3),
+        ("$.a.b[-1]", {"c": 3}),
+        ("$['a']['b'][0]", 1),
+        ('$["a"].b[1]', 2),
+    ],
+)
+def test_definite_path_returns_value(text, expected):
+    path = compile_path(text)
+
+    assert path.is_definite
+    assert path.get(DOCUMENT, {}, {}) == expected
+
+
+def test_context_and_variable_roots():
+    context = {"Execution": {"Input": {"k": 1}}}
+    variables = {"total": {"x": [5]}}
+
+    assert compile_path("$$.Execution.Input.k").get(None, context, variables) == 1
+    assert compile_path("$$").get(None, context, variables) is context
+    assert compile_path("$total.x[0]").get(None, context, variables) == 5
+    assert compile_path("$total").get(None, context, variables) == {"x": [5]}
+
+
+def test_missing_inner_property_reason():
+    with pytest.raises(PathNotFound) as caught:
+        compile_path("$.no.such.result.path").get({}, {}, {})
+
+    assert caught.value.path == "$.no.such.result.path"
+    assert caught.value.reason == "Missing property in path $['no']"
+    assert str(caught.value) == "Invalid path '$.no.such.result.path' : Missing property in path $['no']"
+
+
+def test_missing_last_property_reason():
+    with pytest.raises(PathNotFound) as caught:
+        compile_path("$.a.x").get(DOCUMENT, {}, {})
+
+    assert caught.value.reason == "No results for path: $['a']['x']"
+
+
+def test_index_out_of_range_not_found():
+    with pytest.raises(PathNotFound):
+        compile_path("$.a.b[7]").get(DOCUMENT, {}, {})
+
+
+def test_undefined_variable_not_found():
+    with pytest.raises(PathNotFound):
+        compile_path("$missing.x").get({}, {}, {"other": 1})
+
+
+def test_dollar_on_null_input_not_found():
+    with pytest.raises(PathNotFound) as caught:
+        compile_path("$").get(None, {}, {})
+
+    assert caught.value.reason == "Unable to apply Path transformation to null or empty input."
+
+
+@pytest.mark.parametrize("text", ["", "a", "$.", "$..", "$[", "$[abc]", "$.a b", "$[?(@.a]", "$['a", "$.a]"])
+def test_invalid_path_rejected(text):
+    with pytest.raises(DefinitionSyntaxError):
+        compile_path(text)
+
+
+def test_reference_path_creates_missing_objects():
+    document = {"a": 1, "x": {"z": 1}}
+
+    assert compile_reference_path("$.x.y").set(document, 5) == {"a": 1, "x": {"z": 1, "y": 5}}
+    assert compile_reference_path("$.n.m").set(document, 5) == {"a": 1, "x": {"z": 1}, "n": {"m": 5}}
+    assert document == {"a": 1, "x": {"z": 1}}
+
+
+def test_reference_path_dollar_replaces_document():
+    assert compile_reference_path("$").set({"a": 1}, [1]) == [1]
+
+
+def test_reference_path_shares_untouched_parts():
+    untouched = {"deep": [1, 2]}
+    document = {"keep": untouched, "x": {}}
+
+    result = compile_reference_path("$.x.y").set(document, 1)
+
+    assert result["keep"] is untouched
+
+
+def test_reference_path_on_non_object_fails():
+    with pytest.raises(StatesError) as caught:
+        compile_reference_path("$.x.y").set({"x": 1}, 5)
+
+    assert caught.value.error == "States.ResultPathMatchFailure"
+
+
+@pytest.mark.parametrize("text", ["$$.Execution", "$var.x", "$.a[*]", "$..a", "$.a[0:1]"])
+def test_reference_path_rejects_non_reference(text):
+    with pytest.raises(DefinitionSyntaxError):
+        compile_reference_path(text)
