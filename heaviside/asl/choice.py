@@ -1,0 +1,446 @@
+"""Choice rules of the JSONPath query language, compiled to predicates.
+
+`compile_choice_rule(rule)` turns one element of a Choice state's `Choices`
+(or a rule nested in `And`, `Or`, `Not`) into a `ChoiceRule` whose
+`matches(value, context, variables)` returns a bool. Each comparison operator
+is a plain function of two values, chosen once at compile time.
+
+Semantics, as recorded against AWS Step Functions:
+
+- A comparison is false, not an error, when the value has the wrong type
+  (`StringEquals` on a number, `NumericEquals` on a numeric string,
+  `BooleanEquals` on 0, `Timestamp*` on a string that is not a timestamp).
+  Integers and floats compare by value (`1 == 1.0`); booleans are not numbers.
+- `IsPresent` is the only test that accepts a `Variable` path that selects
+  nothing. Every other rule raises `States.Runtime` ("Invalid path '$.x': The
+  choice state's condition path references an invalid value."), and so does a
+  `...Path` operand that selects nothing.
+- A `$` path read while the state input is JSON null raises `States.Runtime`
+  ("Unable to apply Path transformation to null or empty input."), even for
+  `Variable: "$"`. Any other input, including "" and 0, is evaluated normally.
+- `And` and `Or` stop at the first rule that decides the result, so a later
+  rule's path error does not surface.
+
+JSONata `Condition` rules are compiled by `heaviside.asl.jsonata`, not here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from heaviside.asl.errors import DefinitionSyntaxError, StatesError
+from heaviside.asl.paths import PathNotFound, compile_path
+from heaviside.asl.timestamps import timestamp_sort_key
+
+__all__ = ["ChoiceRule", "compile_choice_rule", "COMPARISON_OPERATORS", "TYPE_TESTS"]
+
+# Fields a top-level rule may carry next to its condition; the engine reads them.
+_RULE_FIELDS = frozenset({"Next", "Assign", "Output", "Comment"})
+
+_NULL_INPUT_MESSAGE = "Unable to apply Path transformation to null or empty input."
+
+
+class ChoiceRule(Protocol):
+    """A compiled Choice rule."""
+
+    def matches(self, value: Any, context: Mapping, variables: Mapping) -> bool:
+        """Return whether the rule holds for the state's effective input `value`."""
+
+
+def compile_choice_rule(rule: dict) -> ChoiceRule:
+    """Compile one JSONPath Choice rule (with its nested rules) into a `ChoiceRule`.
+
+    Raises DefinitionSyntaxError when the rule is malformed: no operator or
+    several, an operand of the wrong type, an invalid path, a timestamp
+    operand that does not parse, an empty `And`/`Or`, or a JSONata
+    `Condition`. The message starts with the field at fault, relative to the
+    rule (`And[1].NumericEquals: ...`).
+    """
+    return _compile(rule, location="", top_level=True)
+
+
+# Comparison operators: name -> (predicate(value, operand), operand check).
+# The `...Path` variant of each reads its operand from a path at run time.
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_timestamp(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        timestamp_sort_key(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _utf16_key(text: str) -> bytes:
+    # Step Functions orders strings by UTF-16 code units (Java's String.compareTo),
+    # which differs from Python's code-point order only above U+FFFF.
+    return text.encode("utf-16-be", "surrogatepass")
+
+
+def _string_order(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    def predicate(value: Any, operand: Any) -> bool:
+        if not (isinstance(value, str) and isinstance(operand, str)):
+            return False
+        if value.isascii() and operand.isascii():
+            return compare(value, operand)
+        return compare(_utf16_key(value), _utf16_key(operand))
+
+    return predicate
+
+
+def _numeric_order(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    def predicate(value: Any, operand: Any) -> bool:
+        return _is_number(value) and _is_number(operand) and compare(value, operand)
+
+    return predicate
+
+
+def _timestamp_order(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    def predicate(value: Any, operand: Any) -> bool:
+        if not (isinstance(value, str) and isinstance(operand, str)):
+            return False
+        try:
+            left, right = timestamp_sort_key(value), timestamp_sort_key(operand)
+        except ValueError:
+            return False
+        return compare(left, right)
+
+    return predicate
+
+
+def _boolean_equals(value: Any, operand: Any) -> bool:
+    return isinstance(value, bool) and isinstance(operand, bool) and value == operand
+
+
+def _string_matches(value: Any, pattern: re.Pattern) -> bool:
+    return isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
+def _equal(left: Any, right: Any) -> bool:
+    return left == right
+
+
+def _less(left: Any, right: Any) -> bool:
+    return left < right
+
+
+def _greater(left: Any, right: Any) -> bool:
+    return left > right
+
+
+def _less_or_equal(left: Any, right: Any) -> bool:
+    return left <= right
+
+
+def _greater_or_equal(left: Any, right: Any) -> bool:
+    return left >= right
+
+
+# Operand checks return None for a valid operand, else what is wrong with it.
+
+
+def _check_string(operand: Any) -> str | None:
+    return None if isinstance(operand, str) else f"expected a string, got {_json_type(operand)}"
+
+
+def _check_number(operand: Any) -> str | None:
+    return None if _is_number(operand) else f"expected a number, got {_json_type(operand)}"
+
+
+def _check_boolean(operand: Any) -> str | None:
+    return None if isinstance(operand, bool) else f"expected true or false, got {_json_type(operand)}"
+
+
+def _check_timestamp(operand: Any) -> str | None:
+    if not isinstance(operand, str):
+        return f"expected a timestamp string such as 2024-05-01T10:00:00Z, got {_json_type(operand)}"
+    try:
+        timestamp_sort_key(operand)
+    except ValueError as error:
+        return f"expected a timestamp such as 2024-05-01T10:00:00Z: {error}"
+    return None
+
+
+_ORDERINGS = {
+    "Equals": _equal,
+    "LessThan": _less,
+    "GreaterThan": _greater,
+    "LessThanEquals": _less_or_equal,
+    "GreaterThanEquals": _greater_or_equal,
+}
+
+COMPARISON_OPERATORS: dict[str, tuple[Callable[[Any, Any], bool], Callable[[Any], str | None]]] = {}
+for _suffix, _compare in _ORDERINGS.items():
+    COMPARISON_OPERATORS["String" + _suffix] = (_string_order(_compare), _check_string)
+    COMPARISON_OPERATORS["Numeric" + _suffix] = (_numeric_order(_compare), _check_number)
+    COMPARISON_OPERATORS["Timestamp" + _suffix] = (_timestamp_order(_compare), _check_timestamp)
+COMPARISON_OPERATORS["BooleanEquals"] = (_boolean_equals, _check_boolean)
+del _suffix, _compare
+
+# Type tests: name -> predicate of the selected value. `"IsX": false` negates it.
+TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
+    "IsNull": lambda value: value is None,
+    "IsNumeric": _is_number,
+    "IsString": lambda value: isinstance(value, str),
+    "IsBoolean": lambda value: isinstance(value, bool),
+    "IsTimestamp": _is_timestamp,
+}
+
+_PATH_OPERATORS = {name + "Path": name for name in COMPARISON_OPERATORS}
+_ALL_OPERATORS = (
+    set(COMPARISON_OPERATORS) | set(_PATH_OPERATORS) | set(TYPE_TESTS) | {"IsPresent", "StringMatches"}
+)
+
+
+def compile_string_matches_pattern(pattern: str) -> re.Pattern:
+    """Compile a `StringMatches` pattern into a regular expression matching the whole text.
+
+    `*` matches any run of characters (line breaks too); `\\*` is a literal
+    asterisk and `\\\\` a literal backslash. Any other backslash is kept as
+    a literal backslash.
+    """
+    parts: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        following = pattern[index + 1] if index + 1 < len(pattern) else ""
+        if char == "\\" and following in ("*", "\\"):
+            parts.append(re.escape(following))
+            index += 2
+            continue
+        # NOTE: a backslash before any other character (or at the end) is
+        # taken literally; no recorded AWS execution covers that case.
+        parts.append(".*" if char == "*" else re.escape(char))
+        index += 1
+    return re.compile("".join(parts), re.DOTALL)
+
+
+# Compiled rules.
+
+
+class _Operand:
+    """Source of a comparison's right-hand value: a constant from the definition or a path."""
+
+    __slots__ = ("constant", "path")
+
+    def __init__(self, constant: Any = None, path: Any = None):
+        self.constant = constant
+        self.path = path
+
+    def resolve(self, value: Any, context: Mapping, variables: Mapping) -> Any:
+        if self.path is None:
+            return self.constant
+        return _select(self.path, value, context, variables)
+
+
+class _Comparison:
+    __slots__ = ("variable", "predicate", "operand")
+
+    def __init__(self, variable, predicate: Callable[[Any, Any], bool], operand: _Operand):
+        self.variable = variable
+        self.predicate = predicate
+        self.operand = operand
+
+    def matches(self, value: Any, context: Mapping, variables: Mapping) -> bool:
+        selected = _select(self.variable, value, context, variables)
+        operand = self.operand.resolve(value, context, variables)
+        return self.predicate(selected, operand)
+
+
+class _TypeTest:
+    __slots__ = ("variable", "test", "expected")
+
+    def __init__(self, variable, test: Callable[[Any], bool], expected: bool):
+        self.variable = variable
+        self.test = test
+        self.expected = expected
+
+    def matches(self, value: Any, context: Mapping, variables: Mapping) -> bool:
+        selected = _select(self.variable, value, context, variables)
+        return self.test(selected) == self.expected
+
+
+class _IsPresent:
+    __slots__ = ("variable", "expected")
+
+    def __init__(self, variable, expected: bool):
+        self.variable = variable
+        self.expected = expected
+
+    def matches(self, value: Any, context: Mapping, variables: Mapping) -> bool:
+        _reject_null_input(self.variable, value)
+        try:
+            self.variable.get(value, context, variables)
+        except PathNotFound:
+            return not self.expected
+        return self.expected
+
+
+class _And:
+    __slots__ = ("rules",)
+
+    def __init__(self, rules: list[ChoiceRule]):
+        self.rules = rules
+
+    def matches(self, value: Any, context: Mapping, variables: Mapping) -> bool:
+        return all(rule.matches(value, context, variables) for rule in self.rules)
+
+
+class _Or:
+    __slots__ = ("rules",)
+
+    def __init__(self, rules: list[ChoiceRule]):
+        self.rules = rules
+
+    def matches(self, value: Any, context: Mapping, variables: Mapping) -> bool:
+        return any(rule.matches(value, context, variables) for rule in self.rules)
+
+
+class _Not:
+    __slots__ = ("rule",)
+
+    def __init__(self, rule: ChoiceRule):
+        self.rule = rule
+
+    def matches(self, value: Any, context: Mapping, variables: Mapping) -> bool:
+        return not self.rule.matches(value, context, variables)
+
+
+def _reads_state_input(path) -> bool:
+    text = path.text
+    return not text.startswith("$$") and (len(text) == 1 or text[1] in ".[")
+
+
+def _reject_null_input(path, value: Any) -> None:
+    if value is None and _reads_state_input(path):
+        raise StatesError("States.Runtime", _NULL_INPUT_MESSAGE)
+
+
+def _select(path, value: Any, context: Mapping, variables: Mapping) -> Any:
+    _reject_null_input(path, value)
+    try:
+        return path.get(value, context, variables)
+    except PathNotFound:
+        raise StatesError(
+            "States.Runtime",
+            f"Invalid path '{path.text}': The choice state's condition path references an invalid value.",
+        ) from None
+
+
+# The compiler.
+
+
+def _compile(rule: Any, location: str, top_level: bool) -> ChoiceRule:
+    where = location or "rule"
+    if not isinstance(rule, dict):
+        raise DefinitionSyntaxError(f"{where}: a Choice rule must be an object, not {_json_type(rule)}")
+    if "Condition" in rule:
+        raise DefinitionSyntaxError(
+            f"{_field(location, 'Condition')}: Condition is a JSONata rule; "
+            "use Variable with a comparison operator in a JSONPath state"
+        )
+
+    combinators = [name for name in ("And", "Or", "Not") if name in rule]
+    operators = [name for name in rule if name in _ALL_OPERATORS]
+    allowed = {"Variable", *combinators, *operators, *(_RULE_FIELDS if top_level else ("Comment",))}
+    unknown = sorted(name for name in rule if name not in allowed)
+    if unknown:
+        raise DefinitionSyntaxError(
+            f"{_field(location, unknown[0])}: unknown field in a Choice rule; "
+            "expected Variable with one comparison operator, or And, Or, Not"
+        )
+
+    if combinators:
+        if len(combinators) > 1 or operators or "Variable" in rule:
+            raise DefinitionSyntaxError(
+                f"{where}: a Choice rule must have exactly one of And, Or, Not, "
+                f"or Variable with a comparison operator; found {', '.join(combinators + operators)}"
+            )
+        return _compile_combinator(rule, combinators[0], location)
+
+    if "Variable" not in rule:
+        raise DefinitionSyntaxError(
+            f"{where}: a Choice rule needs Variable and a comparison operator, or And, Or, Not"
+        )
+    if len(operators) != 1:
+        found = ", ".join(operators) if operators else "none"
+        raise DefinitionSyntaxError(
+            f"{where}: a Choice rule needs exactly one comparison operator next to Variable; found {found}"
+        )
+    variable = _compile_path(rule["Variable"], _field(location, "Variable"))
+    return _compile_comparison(variable, operators[0], rule[operators[0]], location)
+
+
+def _compile_combinator(rule: dict, name: str, location: str) -> ChoiceRule:
+    nested = rule[name]
+    if name == "Not":
+        return _Not(_compile(nested, _field(location, "Not"), top_level=False))
+    if not isinstance(nested, list) or not nested:
+        raise DefinitionSyntaxError(f"{_field(location, name)}: {name} needs a non-empty array of Choice rules")
+    rules = [
+        _compile(item, f"{_field(location, name)}[{index}]", top_level=False) for index, item in enumerate(nested)
+    ]
+    return _And(rules) if name == "And" else _Or(rules)
+
+
+def _compile_comparison(variable, operator: str, operand: Any, location: str) -> ChoiceRule:
+    where = _field(location, operator)
+
+    if operator == "IsPresent" or operator in TYPE_TESTS:
+        if not isinstance(operand, bool):
+            raise DefinitionSyntaxError(f"{where}: expected true or false, got {_json_type(operand)}")
+        if operator == "IsPresent":
+            return _IsPresent(variable, operand)
+        return _TypeTest(variable, TYPE_TESTS[operator], operand)
+
+    if operator == "StringMatches":
+        if not isinstance(operand, str):
+            raise DefinitionSyntaxError(f"{where}: expected a string pattern, got {_json_type(operand)}")
+        return _Comparison(variable, _string_matches, _Operand(constant=compile_string_matches_pattern(operand)))
+
+    if operator in _PATH_OPERATORS:
+        predicate, _check = COMPARISON_OPERATORS[_PATH_OPERATORS[operator]]
+        return _Comparison(variable, predicate, _Operand(path=_compile_path(operand, where)))
+
+    predicate, check = COMPARISON_OPERATORS[operator]
+    problem = check(operand)
+    if problem is not None:
+        raise DefinitionSyntaxError(f"{where}: {problem}")
+    return _Comparison(variable, predicate, _Operand(constant=operand))
+
+
+def _compile_path(text: Any, where: str):
+    if not isinstance(text, str):
+        raise DefinitionSyntaxError(f"{where}: expected a path string such as $.field, got {_json_type(text)}")
+    try:
+        return compile_path(text)
+    except DefinitionSyntaxError as error:
+        raise DefinitionSyntaxError(f"{where}: {error}") from None
+
+
+def _field(location: str, name: str) -> str:
+    return f"{location}.{name}" if location else name
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
