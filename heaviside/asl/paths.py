@@ -387,7 +387,10 @@ class _SegmentParser:
         while self.position < len(text):
             char = text[self.position]
             if char == "\\" and self.position + 1 < len(text):
-                characters.append(text[self.position + 1])
+                # A backslash keeps the next character from closing the name, and
+                # both stay in the name: AWS finds the key Test\""Name" with the
+                # path $['Test\""Name"'] (recorded in the corpus).
+                characters.append(text[self.position:self.position + 2])
                 self.position += 2
                 continue
             if char == quote:

@@ -1,0 +1,153 @@
+"""Payload templates: Parameters, ResultSelector, ItemSelector and similar fields.
+
+A payload template is a JSON value. In every object at any depth, including
+objects inside arrays, a key ending in `.$` holds a path (`$...`, `$$...`,
+`$variable...`) or an intrinsic function call; the output key drops the `.$`
+and takes the evaluated value. Every other value is copied to the output as it
+is (shared, not deep-copied).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from heaviside.asl.errors import DefinitionSyntaxError, StatesError
+from heaviside.asl.intrinsics import is_intrinsic, parse_intrinsic, to_json_text
+from heaviside.asl.paths import PathNotFound, compile_path
+
+__all__ = ["PayloadTemplate", "compile_payload_template"]
+
+# An evaluator takes (value, context, variables) and returns a JSON value.
+_Evaluator = Callable[[Any, Mapping | None, Mapping | None], Any]
+
+
+def compile_payload_template(template: Any, field_name: str) -> PayloadTemplate:
+    """Compile a payload template; `field_name` (``Parameters``) is used in messages.
+
+    Raises DefinitionSyntaxError when a `.$` key holds something other than a
+    string with a path or an intrinsic function call, or when two keys give the
+    same output name (``"a"`` and ``"a.$"``).
+    """
+    evaluator = _compile_node(template, field_name)
+    return PayloadTemplate(template, field_name, evaluator)
+
+
+class PayloadTemplate:
+    """A compiled payload template. `is_constant` is True when it has no `.$` key."""
+
+    __slots__ = ("template", "field_name", "is_constant", "_evaluator")
+
+    def __init__(self, template: Any, field_name: str, evaluator: _Evaluator | None):
+        self.template = template
+        self.field_name = field_name
+        self.is_constant = evaluator is None
+        self._evaluator = evaluator
+
+    def evaluate(self, value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> Any:
+        """Evaluate the template against `value` (`$`), `context` (`$$`) and `variables`.
+
+        Raises StatesError ``States.Runtime`` when a path selects nothing and
+        ``States.IntrinsicFailure`` when an intrinsic function fails.
+        """
+        if self._evaluator is None:
+            return self.template
+        return self._evaluator(value, context, variables)
+
+
+def _compile_node(node: Any, location: str) -> _Evaluator | None:
+    """Compile one node; return None when the node and everything below it is constant."""
+    if isinstance(node, dict):
+        return _compile_object(node, location)
+    if isinstance(node, list):
+        return _compile_array(node, location)
+    return None
+
+
+def _compile_object(node: dict, location: str) -> _Evaluator | None:
+    output_keys: dict[str, str] = {}
+    entries: list[tuple[str, Any, _Evaluator | None]] = []
+    dynamic = False
+
+    for key, item in node.items():
+        if isinstance(key, str) and key.endswith(".$"):
+            output_key = key[:-2]
+            evaluator = _compile_expression(item, key, f"{location}.{key}")
+            dynamic = True
+        else:
+            output_key = key
+            evaluator = _compile_node(item, f"{location}.{key}")
+            dynamic = dynamic or evaluator is not None
+        if output_key in output_keys:
+            raise DefinitionSyntaxError(
+                f"The field '{location}' has both '{output_keys[output_key]}' and '{key}', "
+                f"which both produce the key '{output_key}'; keep only one of them."
+            )
+        output_keys[output_key] = key
+        entries.append((output_key, item, evaluator))
+
+    if not dynamic:
+        return None
+
+    def evaluate_object(value: Any, context: Mapping | None, variables: Mapping | None) -> dict:
+        result = {}
+        for output_key, item, evaluator in entries:
+            result[output_key] = item if evaluator is None else evaluator(value, context, variables)
+        return result
+
+    return evaluate_object
+
+
+def _compile_array(node: list, location: str) -> _Evaluator | None:
+    items = [(item, _compile_node(item, f"{location}[{index}]")) for index, item in enumerate(node)]
+    if all(evaluator is None for _, evaluator in items):
+        return None
+
+    def evaluate_array(value: Any, context: Mapping | None, variables: Mapping | None) -> list:
+        return [item if evaluator is None else evaluator(value, context, variables) for item, evaluator in items]
+
+    return evaluate_array
+
+
+def _compile_expression(expression: Any, key: str, location: str) -> _Evaluator:
+    """Compile the value of a `.$` key: a path or an intrinsic function call."""
+    if not isinstance(expression, str):
+        raise DefinitionSyntaxError(
+            f"The field '{location}' ends in '.$', so its value must be a string with a path or an "
+            f"intrinsic function call, not {to_json_text(expression)}; remove '.$' from the key "
+            "to use the value as it is."
+        )
+    if is_intrinsic(expression):
+        call = parse_intrinsic(expression)
+
+        def evaluate_call(value: Any, context: Mapping | None, variables: Mapping | None) -> Any:
+            try:
+                return call.evaluate(value, context, variables)
+            except PathNotFound as missing:
+                raise _path_not_found(missing.path, key, value) from None
+
+        return evaluate_call
+
+    if expression.startswith("$"):
+        path = compile_path(expression)
+
+        def evaluate_path(value: Any, context: Mapping | None, variables: Mapping | None) -> Any:
+            try:
+                return path.get(value, context, variables)
+            except PathNotFound:
+                raise _path_not_found(expression, key, value) from None
+
+        return evaluate_path
+
+    raise DefinitionSyntaxError(
+        f"The field '{location}' ends in '.$', but its value '{expression}' is neither a path "
+        "(starting with '$') nor an intrinsic function call (starting with 'States.')."
+    )
+
+
+def _path_not_found(path_text: str, key: str, value: Any) -> StatesError:
+    # AWS quotes the state's input as compact JSON, for `$$` and variable paths too.
+    return StatesError(
+        "States.Runtime",
+        f"The JSONPath '{path_text}' specified for the field '{key}' could not be found "
+        f"in the input '{to_json_text(value)}'",
+    )
