@@ -1,0 +1,173 @@
+"""Load a state machine definition from a dict, JSON text, or a JSON or YAML file.
+
+`load_definition` is the entry point that the CLI, the runtime and the SAM
+macro share: it parses, validates with `heaviside.asl.validate`, and returns
+the model. `read_definition` only parses, for callers that report parse
+errors and validation problems differently (the `validate` command).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from heaviside.asl.errors import InvalidDefinition, Problem
+from heaviside.asl.validate import validate
+
+logger = logging.getLogger(__name__)
+
+INVALID_JSON_DESCRIPTION = "INVALID_JSON_DESCRIPTION"
+
+JSON_SUFFIXES = (".json",)
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def load_definition(source: Any):
+    """Parse, validate and build a definition.
+
+    `source` is a dict, JSON text (str or bytes), a `pathlib.Path`, or a path
+    string ending in `.json`, `.yaml` or `.yml`. Raises `InvalidDefinition`
+    listing every problem; a file that cannot be read or parsed gives one
+    problem with code INVALID_JSON_DESCRIPTION.
+    """
+    raw = read_definition(source)
+    problems = validate(raw)
+    if problems:
+        raise InvalidDefinition(problems)
+    return _build_model(raw)
+
+
+def read_definition(source: Any) -> Any:
+    """Parse `source` into a JSON value without validating it.
+
+    Raises `InvalidDefinition` with one INVALID_JSON_DESCRIPTION problem when
+    a file cannot be read or its text is not valid JSON or YAML.
+    """
+    if isinstance(source, dict):
+        return source
+    if isinstance(source, Path):
+        return _read_file(source)
+    if isinstance(source, bytes):
+        try:
+            source = source.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise _parse_error(f"The definition is not UTF-8 text ({error}); save it as UTF-8.") from None
+    if isinstance(source, str):
+        if _looks_like_path(source):
+            return _read_file(Path(source))
+        return parse_json(source)
+    raise TypeError(
+        "load_definition expects a dict, JSON text, or a path to a .json, .yaml or .yml file, "
+        f"not {type(source).__name__}"
+    )
+
+
+def parse_json(text: str, *, origin: str = "The definition") -> Any:
+    """Parse JSON text as Step Functions does: NaN and Infinity are not JSON."""
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        raise _parse_error(
+            f"{origin} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."
+        ) from None
+    except ValueError as error:
+        raise _parse_error(f"{origin} is not valid JSON: {error}.") from None
+    except RecursionError:
+        raise _parse_error(f"{origin} is nested too deeply to parse.") from None
+
+
+def parse_yaml(text: str, *, origin: str = "The definition") -> Any:
+    """Parse YAML text into plain JSON values.
+
+    Unquoted timestamps stay strings (YAML would otherwise turn them into
+    datetime objects, which are not JSON values). PyYAML is imported here only,
+    because the Lambda runtime never reads YAML.
+    """
+    try:
+        import yaml
+    except ModuleNotFoundError:
+        raise _parse_error(
+            f"Reading {origin} as YAML needs PyYAML; install it with `pip install 'heaviside-asl[cli]'`."
+        ) from None
+
+    loader_class = _json_compatible_loader(yaml)
+    try:
+        return yaml.load(text, Loader=loader_class)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise _parse_error(f"{origin} is not valid YAML: {error.problem}{where}.") from None
+    except yaml.YAMLError as error:
+        raise _parse_error(f"{origin} is not valid YAML: {error}.") from None
+    except RecursionError:
+        raise _parse_error(f"{origin} is nested too deeply to parse.") from None
+
+
+def _read_file(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise _parse_error(f"The file '{path}' was not found; check the path.") from None
+    except IsADirectoryError:
+        raise _parse_error(f"'{path}' is a directory; pass a .json, .yaml or .yml file.") from None
+    except UnicodeDecodeError as error:
+        raise _parse_error(f"The file '{path}' is not UTF-8 text ({error}); save it as UTF-8.") from None
+    except OSError as error:
+        raise _parse_error(f"The file '{path}' could not be read: {error.strerror or error}.") from None
+
+    logger.debug("Read definition file %s (%d characters)", path, len(text))
+    origin = f"The file '{path}'"
+    if path.suffix.lower() in YAML_SUFFIXES:
+        return parse_yaml(text, origin=origin)
+    return parse_json(text, origin=origin)
+
+
+def _looks_like_path(text: str) -> bool:
+    # JSON text of a definition starts with "{"; anything else that names a
+    # definition file by its suffix is read as a path.
+    stripped = text.strip()
+    if stripped.startswith(("{", "[")):
+        return False
+    return os.path.splitext(stripped)[1].lower() in JSON_SUFFIXES + YAML_SUFFIXES
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _parse_error(message: str) -> InvalidDefinition:
+    return InvalidDefinition([Problem("$", INVALID_JSON_DESCRIPTION, message)])
+
+
+_LOADER_CACHE: dict[str, type] = {}
+
+
+def _json_compatible_loader(yaml) -> type:
+    loader = _LOADER_CACHE.get("loader")
+    if loader is not None:
+        return loader
+
+    class JsonCompatibleLoader(yaml.SafeLoader):
+        """A SafeLoader that keeps timestamps as the strings they were written as."""
+
+    JsonCompatibleLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    _LOADER_CACHE["loader"] = JsonCompatibleLoader
+    return JsonCompatibleLoader
+
+
+def _build_model(raw: dict):
+    try:
+        from heaviside.asl.model import build_definition
+    except ModuleNotFoundError as error:
+        if error.name != "heaviside.asl.model":
+            raise
+        # TODO: remove this fallback once heaviside.asl.model exists; until
+        # then callers get the validated dict instead of the model.
+        return raw
+    return build_definition(raw)
