@@ -115,3 +115,91 @@ def test_reference_path_on_non_object_fails():
 def test_reference_path_rejects_non_reference(text):
     with pytest.raises(DefinitionSyntaxError):
         compile_reference_path(text)
+
+
+FILES = {
+    "files": [
+        {"name": "a", "ready": True, "valid": False, "size": 3},
+        {"name": "b", "ready": False, "valid": True, "size": 10},
+    ]
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "document", "expected"),
+    [
+        ("$[*].message", [{"message": "hello from one"}, {}], ["hello from one"]),
+        ("$.entries[*].kind", {}, []),
+        ("$.entries[1:]", {}, []),
+        ("$[*]", {}, []),
+        ("$.item.items[1:5].itemValue", {}, []),
+        ("$.files[?(@.ready == true && @.valid == true)]", FILES, []),
+        ("$.files[?(@.ready == true)].name", FILES, ["a"]),
+        ("$.files[?(@.ready == true || @.size > 5)].name", FILES, ["a", "b"]),
+        ("$.files[?(@.size > 5)].name", FILES, ["b"]),
+        ("$.files[?(@.name == 'b')].size", FILES, [10]),
+        ("$.files[?(@.missing)].name", FILES, []),
+        ("$.files[?(@.ready)].name", FILES, ["a", "b"]),
+        ("$.files[?(@.name in ['a','c'])].name", FILES, ["a"]),
+        ("$.files[?(@.name =~ /b.*/)].name", FILES, ["b"]),
+        ("$..name", FILES, ["a", "b"]),
+        ("$.a[-2:]", {"a": [1, 2, 3]}, [2, 3]),
+        ("$.a[:2]", {"a": [1, 2, 3]}, [1, 2]),
+        ("$.a[0,2]", {"a": [1, 2, 3]}, [1, 3]),
+        ("$.o[*]", {"o": {"x": 1, "y": 2}}, [1, 2]),
+        ("$.o.*", {"o": {"x": 1, "y": 2}}, [1, 2]),
+        ("$.a[*].b[*]", {"a": [{"b": [1, 2]}, {"b": [3]}, {"c": 1}]}, [1, 2, 3]),
+        ("$.a[0:1]", {"a": [{"k": 1}]}, [{"k": 1}]),
+    ],
+)
+def test_indefinite_path_returns_list(text, document, expected):
+    path = compile_path(text)
+
+    assert not path.is_definite
+    assert path.get(document, {}, {}) == expected
+
+
+def test_indefinite_context_and_variable_paths():
+    context = {"Execution": {"Input": {"list": [{"v": 1}, {"v": 2}]}}}
+    variables = {"rows": [{"v": 3}, {"v": 4}]}
+
+    assert compile_path("$$.Execution.Input.list[*].v").get({}, context, variables) == [1, 2]
+    assert compile_path("$rows[?(@.v > 3)].v").get({}, context, variables) == [4]
+
+
+def test_trailing_names_merge_into_object():
+    document = {"o": {"x": 1, "y": 2, "z": 3}}
+
+    assert compile_path("$.o['x','y']").get(document) == {"x": 1, "y": 2}
+    assert compile_path("$.o['x','missing']").get(document) == {"x": 1}
+    assert compile_path("$.o['x','y']").is_definite
+
+
+def test_quoted_names_with_special_characters():
+    document = {"a b": 1, "c.d": 2, "e'f": 3, 'Test\\""Name"': 4, "$x": 5, "a-b": 6}
+
+    assert compile_path("$['a b']").get(document) == 1
+    assert compile_path("$['c.d']").get(document) == 2
+    assert compile_path('$["e\'f"]').get(document) == 3
+    assert compile_path("$['Test\\\"\"Name\"']").get(document) == 4
+    assert compile_path("$['$x']").get(document) == 5
+    assert compile_path("$.a-b").get(document) == 6
+
+
+def test_definite_path_type_mismatch_not_found():
+    with pytest.raises(PathNotFound):
+        compile_path("$.a[0]").get({"a": {"0": 1}})
+    with pytest.raises(PathNotFound):
+        compile_path("$.a.b").get({"a": [1]})
+    with pytest.raises(PathNotFound):
+        compile_path("$.a.b").get({"a": "text"})
+
+
+def test_path_on_falsy_values_not_null():
+    assert compile_path("$").get("") == ""
+    assert compile_path("$").get(0) == 0
+    assert compile_path("$").get(False) is False
+
+
+def test_compile_cached():
+    assert compile_path("$.cached.path") is compile_path("$.cached.path")

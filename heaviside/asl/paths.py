@@ -91,7 +91,7 @@ def compile_reference_path(text: str) -> ReferencePath:
             f"The reference path '{text}' refers to the variable '${parsed.variable}', "
             "but a reference path can only select part of the state's input; start it with '$.'"
         )
-    if not parsed.is_definite:
+    if not parsed.is_definite or parsed.merged_names is not None:
         raise DefinitionSyntaxError(
             f"The reference path '{text}' can select several values (wildcard, slice, "
             "filter, list or recursive descent); a reference path may only use names "
@@ -107,7 +107,7 @@ class Path:
     several values, in which case `get` always returns a list.
     """
 
-    __slots__ = ("text", "is_definite", "_root", "_variable", "_steps", "_query")
+    __slots__ = ("text", "is_definite", "_root", "_variable", "_steps", "_merged_names", "_query")
 
     def __init__(self, text: str, parsed: _ParsedPath):
         self.text = text
@@ -115,6 +115,7 @@ class Path:
         self._root = parsed.root
         self._variable = parsed.variable
         self._steps = parsed.steps
+        self._merged_names = parsed.merged_names
         self._query = None if parsed.is_definite else _compile_query(text, parsed)
 
     def __repr__(self) -> str:
@@ -130,7 +131,23 @@ class Path:
         root = self._select_root(value, context, variables)
         if self._query is not None:
             return self._query.findall(root)
-        return self._walk(root)
+        selected = self._walk(root)
+        if self._merged_names is not None:
+            return self._merge(selected)
+        return selected
+
+    def _merge(self, document: Any) -> dict:
+        # Jayway returns an object with the names that exist when a path ends in
+        # several quoted names (`$.a['x','y']`), not a list.
+        names = "','".join(self._merged_names)
+        if type(document) is not dict:
+            raise PathNotFound(
+                self.text,
+                f"Expected to find an object with property ['{names}'] in path "
+                f"{self._location(len(self._steps))} but found '{_json_type(document)}'. "
+                "This is not a json object.",
+            )
+        return {name: document[name] for name in self._merged_names if name in document}
 
     def _select_root(self, value: Any, context: Mapping | None, variables: Mapping | None) -> Any:
         if self._root == _ROOT_VALUE:
@@ -245,15 +262,21 @@ class ReferencePath(Path):
 
 
 class _ParsedPath:
-    __slots__ = ("root", "variable", "steps", "segments", "is_definite", "body_start")
+    __slots__ = ("root", "variable", "steps", "merged_names", "segments", "is_definite", "body_start")
 
     def __init__(self, root: str, variable: str | None, segments: list[tuple], body_start: int):
         self.root = root
         self.variable = variable
         self.segments = segments
         self.body_start = body_start
+        self.merged_names = None
+        if segments and segments[-1][0] == "names":
+            self.merged_names = segments[-1][1]
+            segments = segments[:-1]
         self.is_definite = all(kind in ("name", "index") for kind, _ in segments)
         self.steps = tuple(argument for _, argument in segments) if self.is_definite else ()
+        if self.merged_names is not None and not self.is_definite:
+            self.merged_names = None
 
 
 def _parse(text: str) -> _ParsedPath:
