@@ -1,0 +1,737 @@
+"""Run the state machines of a SAM template locally: ``heaviside run TEMPLATE``.
+
+`load_template` reads a template with ``Heaviside::StateMachine`` resources
+and resolves what a local run needs: each machine's definition (inline
+``Definition`` or a ``DefinitionUri`` file, with ``DefinitionSubstitutions``
+applied), and each ``AWS::Serverless::Function`` with its code folder,
+handler and environment (``Globals`` included). `run_machine` imports the
+handlers and runs one execution with the in-process runner or through the
+local Lambda endpoint. `run_template` is the command line entry point that
+``heaviside run`` calls when its argument is a template.
+
+Intrinsic functions are resolved the way CloudFormation would for a stack in
+a local account: ``!GetAtt Fn.Arn`` becomes
+``arn:aws:lambda:<region>:123456789012:function:<name>``, where the name is
+the function's ``FunctionName`` or else its logical id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import logging
+import os
+import re
+import sys
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from heaviside.asl.errors import HeavisideError
+from heaviside.template import is_intrinsic
+
+logger = logging.getLogger(__name__)
+
+MACHINE_TYPE = "Heaviside::StateMachine"
+FUNCTION_TYPE = "AWS::Serverless::Function"
+LOCAL_ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
+LAMBDA_INVOKE_RESOURCES = ("arn:aws:states:::lambda:invoke", "arn:aws:states:::lambda:invoke.waitForTaskToken")
+
+
+class TemplateError(HeavisideError):
+    """A template that cannot be run locally; the message names the resource and property."""
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """An ``AWS::Serverless::Function`` with the values a local run uses."""
+
+    logical_id: str
+    name: str
+    arn: str
+    code_dir: Path | None
+    handler: str | None
+    environment: dict[str, str]
+    # Why the function cannot run locally (an S3 CodeUri, InlineCode ...), or None.
+    unsupported: str | None = None
+
+
+@dataclass(frozen=True)
+class MachineSpec:
+    """A ``Heaviside::StateMachine`` with its definition resolved to plain JSON."""
+
+    logical_id: str
+    name: str
+    definition: dict
+    # The definition's origin (a file path or the resource property), for error messages.
+    source: str
+
+
+@dataclass
+class TemplateApp:
+    """The machines and functions of one template."""
+
+    path: Path
+    region: str
+    machines: dict[str, MachineSpec]
+    functions: dict[str, FunctionSpec]
+    _handlers: dict[str, Callable] = field(default_factory=dict, repr=False)
+
+    def machine(self, name: str | None = None) -> MachineSpec:
+        """Find a machine by logical id or by its ``Name`` property.
+
+        Without a name, the template must contain exactly one machine.
+        """
+        if name is None:
+            if len(self.machines) == 1:
+                return next(iter(self.machines.values()))
+            listed = ", ".join(sorted(self.machines))
+            raise TemplateError(f"{self.path} contains {len(self.machines)} state machines ({listed}); name the one to run")
+
+        for machine in self.machines.values():
+            if name in (machine.logical_id, machine.name):
+                return machine
+        listed = ", ".join(sorted(self.machines)) or "none"
+        raise TemplateError(f"state machine {name!r} not found in {self.path}; its state machines are: {listed}")
+
+    def handlers(self) -> dict[str, Callable]:
+        """Import every runnable function's handler; map its name and ARN to it.
+
+        Functions that cannot run locally are left out, so a Task that calls
+        one fails with ``Lambda.ResourceNotFoundException`` unless it is mocked.
+        """
+        if not self._handlers:
+            for function in self.functions.values():
+                if function.unsupported is not None:
+                    logger.warning("Function %s cannot run locally: %s", function.logical_id, function.unsupported)
+                    continue
+                handler = import_handler(function)
+                self._handlers[function.name] = handler
+                self._handlers[function.arn] = handler
+        return dict(self._handlers)
+
+    def environment(self) -> dict[str, str]:
+        """Merge the environment variables of every function.
+
+        In-process, all handlers share one ``os.environ``, so a variable that two
+        functions set to different values gets the value of the first, with a warning.
+        """
+        merged: dict[str, str] = {}
+        for function in self.functions.values():
+            for key, value in function.environment.items():
+                if key in merged and merged[key] != value:
+                    logger.warning(
+                        "Environment variable %s is %r for one function and %r for %s; the local run uses %r",
+                        key, merged[key], value, function.logical_id, merged[key],
+                    )
+                    continue
+                merged[key] = value
+        return merged
+
+
+# ---------------------------------------------------------------------------
+# Loading a template
+
+
+def load_template(path: str | os.PathLike, parameters: Mapping[str, Any] | None = None) -> TemplateApp:
+    """Read a SAM template and resolve its machines and functions for a local run.
+
+    `parameters` override the template's parameter defaults. Raises
+    `TemplateError` naming the resource and property that cannot be resolved.
+    """
+    template_path = Path(path)
+    template = _read_template(template_path)
+    resources = template.get("Resources")
+    if not isinstance(resources, dict) or not resources:
+        raise TemplateError(f"{template_path} has no Resources section; is it a SAM template?")
+
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+    resolver = _Resolver(template, parameters or {}, region)
+    functions = {
+        logical_id: _function_spec(template_path.parent, logical_id, resource, template.get("Globals") or {}, resolver)
+        for logical_id, resource in resources.items()
+        if isinstance(resource, dict) and resource.get("Type") == FUNCTION_TYPE
+    }
+    machines = {
+        logical_id: _machine_spec(template_path.parent, logical_id, resource, resolver)
+        for logical_id, resource in resources.items()
+        if isinstance(resource, dict) and resource.get("Type") == MACHINE_TYPE
+    }
+    if not machines:
+        raise TemplateError(f"{template_path} has no resource of type {MACHINE_TYPE}")
+    return TemplateApp(path=template_path, region=region, machines=machines, functions=functions)
+
+
+def _read_template(path: Path) -> dict:
+    from heaviside.template import TemplateError as UnreadableTemplate
+    from heaviside.template import load_template as read_template
+
+    try:
+        return read_template(path)
+    except UnreadableTemplate as error:
+        raise TemplateError(str(error)) from None
+
+
+def _function_spec(base_dir: Path, logical_id: str, resource: dict, globals_: dict, resolver: _Resolver) -> FunctionSpec:
+    defaults = globals_.get("Function") or {}
+    properties = {**defaults, **(resource.get("Properties") or {})}
+    environment = {
+        **((defaults.get("Environment") or {}).get("Variables") or {}),
+        **(((resource.get("Properties") or {}).get("Environment") or {}).get("Variables") or {}),
+    }
+    place = f"resource {logical_id}"
+
+    name = resolver.resolve(properties.get("FunctionName", logical_id), f"{place}, property FunctionName")
+    arn = resolver.function_arn(str(name))
+    resolved_environment = {
+        key: _environment_text(resolver.resolve(value, f"{place}, environment variable {key}"))
+        for key, value in environment.items()
+    }
+    handler = properties.get("Handler")
+    code_uri = properties.get("CodeUri")
+    unsupported = None
+    code_dir = None
+    if "InlineCode" in properties:
+        unsupported = "InlineCode functions are not imported locally; mock the states that call it"
+    elif not isinstance(handler, str):
+        unsupported = "it has no Handler property (in Globals or in the resource)"
+    elif not isinstance(code_uri, str) or code_uri.startswith("s3://"):
+        unsupported = f"its CodeUri {code_uri!r} is not a local folder"
+    else:
+        code_dir = (base_dir / code_uri).resolve()
+        if not code_dir.is_dir():
+            raise TemplateError(f"{place}, property CodeUri: folder {code_dir} not found")
+    return FunctionSpec(logical_id, str(name), arn, code_dir, handler, resolved_environment, unsupported)
+
+
+def _environment_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _machine_spec(base_dir: Path, logical_id: str, resource: dict, resolver: _Resolver) -> MachineSpec:
+    properties = resource.get("Properties") or {}
+    place = f"resource {logical_id}"
+    name = str(resolver.resolve(properties.get("Name", logical_id), f"{place}, property Name"))
+
+    substitutions = {
+        key: resolver.resolve(value, f"{place}, property DefinitionSubstitutions.{key}")
+        for key, value in (properties.get("DefinitionSubstitutions") or {}).items()
+    }
+    if "Definition" in properties and "DefinitionUri" in properties:
+        raise TemplateError(f"{place}: set either Definition or DefinitionUri, not both")
+    if "Definition" in properties:
+        source = f"{place}, property Definition"
+        definition_text, intrinsics = _inline_definition_text(properties["Definition"], source)
+        for key, value in intrinsics.items():
+            substitutions[key] = resolver.resolve(value, source)
+    elif "DefinitionUri" in properties:
+        definition_path = _definition_path(base_dir, properties["DefinitionUri"], place)
+        definition_text = _definition_file_text(definition_path, place)
+        source = str(definition_path)
+    else:
+        raise TemplateError(f"{place}: missing Definition or DefinitionUri")
+
+    definition_text = _substitute(definition_text, substitutions, place)
+    try:
+        definition = json.loads(definition_text)
+    except json.JSONDecodeError as error:
+        raise TemplateError(f"{source}: the definition is not valid JSON after DefinitionSubstitutions: {error}") from None
+    return MachineSpec(logical_id, name, definition, source)
+
+
+def _definition_path(base_dir: Path, uri: Any, place: str) -> Path:
+    if not isinstance(uri, str) or uri.startswith("s3://"):
+        raise TemplateError(f"{place}, property DefinitionUri: {uri!r} is not a local file; use a path relative to the template")
+    path = (base_dir / uri).resolve()
+    if not path.is_file():
+        raise TemplateError(f"{place}, property DefinitionUri: file {path} not found")
+    return path
+
+
+def _definition_file_text(path: Path, place: str) -> str:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            return json.dumps(yaml.safe_load(text))
+        except yaml.YAMLError as error:
+            raise TemplateError(f"{place}, property DefinitionUri: {path} is not valid YAML: {error}") from None
+    return text
+
+
+def _inline_definition_text(definition: Any, place: str) -> tuple[str, dict[str, Any]]:
+    """Serialize an inline definition the way the SAM translator does.
+
+    Each intrinsic function inside becomes a ``${definition_substitution_N}``
+    string placeholder, so its value lands inside a JSON string, as it does
+    when deployed. For example, a ``!Ref`` to a Number parameter in
+    ``TimeoutSeconds`` becomes a string, and validation rejects it, as AWS does.
+    Returns the JSON text and the intrinsic function behind each placeholder.
+    """
+    if not isinstance(definition, dict):
+        raise TemplateError(f"{place}: expected a mapping, got {type(definition).__name__}")
+    intrinsics: dict[str, Any] = {}
+
+    def replace(value: Any) -> Any:
+        if is_intrinsic(value):
+            key = f"definition_substitution_{len(intrinsics) + 1}"
+            intrinsics[key] = value
+            return "${" + key + "}"
+        if isinstance(value, dict):
+            return {key: replace(value[key]) for key in sorted(value)}
+        if isinstance(value, list):
+            return [replace(item) for item in value]
+        return value
+
+    return json.dumps(replace(definition)), intrinsics
+
+
+def _substitute(text: str, substitutions: dict[str, Any], place: str) -> str:
+    """Replace ``${Name}`` anywhere in the definition's JSON text, as Step Functions does."""
+
+    def replace(match: re.Match) -> str:
+        key = match.group(1)
+        if key not in substitutions:
+            logger.warning("%s: the definition uses ${%s}, which no DefinitionSubstitutions entry sets", place, key)
+            return match.group(0)
+        # The placeholder sits inside a JSON string, so the value is escaped for one.
+        return json.dumps(_environment_text(substitutions[key]))[1:-1]
+
+    return re.sub(r"\$\{([^}]+)\}", replace, text)
+
+
+class _Resolver:
+    """Resolve intrinsic functions to the values a local stack would have."""
+
+    PSEUDO_PARAMETERS = {
+        "AWS::AccountId": LOCAL_ACCOUNT_ID,
+        "AWS::Partition": "aws",
+        "AWS::StackName": "heaviside-local",
+        "AWS::URLSuffix": "amazonaws.com",
+        "AWS::StackId": f"arn:aws:cloudformation:{DEFAULT_REGION}:{LOCAL_ACCOUNT_ID}:stack/heaviside-local/local",
+    }
+
+    def __init__(self, template: dict, parameters: Mapping[str, Any], region: str):
+        self.template = template
+        self.parameters = dict(parameters)
+        self.region = region
+        self.resources = template.get("Resources") or {}
+
+    def function_arn(self, name: str) -> str:
+        return f"arn:aws:lambda:{self.region}:{LOCAL_ACCOUNT_ID}:function:{name}"
+
+    def resolve(self, value: Any, place: str) -> Any:
+        """Return `value` with every intrinsic function replaced by its local value."""
+        if isinstance(value, list):
+            return [self.resolve(item, place) for item in value]
+        if not isinstance(value, dict):
+            return value
+        if is_intrinsic(value):
+            function, argument = next(iter(value.items()))
+            return self._evaluate(function, argument, place)
+        return {key: self.resolve(item, place) for key, item in value.items()}
+
+    def _evaluate(self, function: str, argument: Any, place: str) -> Any:
+        if function == "Ref":
+            return self._ref(argument, place)
+        if function == "Fn::GetAtt":
+            target, _, attribute = argument.partition(".") if isinstance(argument, str) else (argument[0], "", argument[1])
+            return self._get_att(target, attribute, place)
+        if function == "Fn::Sub":
+            return self._sub(argument, place)
+        if function == "Fn::Join":
+            delimiter, items = argument
+            return str(delimiter).join(str(item) for item in self.resolve(items, place))
+        if function == "Fn::Select":
+            index, items = self.resolve(argument, place)
+            return items[int(index)]
+        if function == "Fn::Split":
+            delimiter, text = self.resolve(argument, place)
+            return str(text).split(delimiter)
+        raise TemplateError(f"{place}: the intrinsic function {function} is not supported in local runs; use a literal value")
+
+    def _ref(self, name: Any, place: str) -> Any:
+        if name == "AWS::Region":
+            return self.region
+        if name in self.PSEUDO_PARAMETERS:
+            return self.PSEUDO_PARAMETERS[name]
+        if name in self.parameters:
+            return self.parameters[name]
+        declared = (self.template.get("Parameters") or {}).get(name)
+        if declared is not None:
+            if "Default" not in declared:
+                raise TemplateError(f"{place}: parameter {name} has no Default; give it one to run the template locally")
+            return declared["Default"]
+        resource = self.resources.get(name)
+        if resource is None:
+            raise TemplateError(f"{place}: Ref to {name!r}, which is neither a parameter nor a resource of the template")
+        if resource.get("Type") == FUNCTION_TYPE:
+            return self.resolve((resource.get("Properties") or {}).get("FunctionName", name), place)
+        return name
+
+    def _get_att(self, target: str, attribute: str, place: str) -> Any:
+        resource = self.resources.get(target)
+        if resource is None:
+            raise TemplateError(f"{place}: GetAtt of {target!r}, which is not a resource of the template")
+        if resource.get("Type") == FUNCTION_TYPE and attribute == "Arn":
+            return self.function_arn(str(self._ref(target, place)))
+        raise TemplateError(f"{place}: GetAtt {target}.{attribute} is not supported in local runs; only a function's Arn is")
+
+    def _sub(self, argument: Any, place: str) -> str:
+        text, variables = (argument, {}) if isinstance(argument, str) else (argument[0], argument[1])
+        values = {key: self.resolve(value, place) for key, value in variables.items()}
+
+        def replace(match: re.Match) -> str:
+            expression = match.group(1)
+            if expression.startswith("!"):
+                return "${" + expression[1:] + "}"
+            if expression in values:
+                return str(values[expression])
+            if "." in expression:
+                target, _, attribute = expression.partition(".")
+                return str(self._get_att(target, attribute, place))
+            return str(self._ref(expression, place))
+
+        return re.sub(r"\$\{([^}]+)\}", replace, text)
+
+
+# ---------------------------------------------------------------------------
+# Handlers
+
+# Code folders whose modules were imported, so that a module of the same name
+# from another template does not shadow them.
+_imported_code_dirs: set[Path] = set()
+_import_lock = threading.Lock()
+
+
+def import_handler(function: FunctionSpec) -> Callable:
+    """Import a function's handler from its code folder, as Lambda's Python runtime does.
+
+    ``Handler: orders.validate_order`` loads ``orders.py`` (or the package
+    ``orders``) from the CodeUri folder and returns its ``validate_order``.
+    Raises `TemplateError` naming the function when the import fails.
+    """
+    assert function.code_dir is not None and function.handler is not None
+    module_name, _, attribute = function.handler.rpartition(".")
+    module_name = module_name.replace("/", ".")
+    place = f"resource {function.logical_id}, property Handler {function.handler!r}"
+    if not module_name or not attribute:
+        raise TemplateError(f"{place}: expected MODULE.FUNCTION, for example app.handler")
+
+    with _import_lock:
+        _forget_modules_of_other_code_dirs(function.code_dir)
+        sys.path.insert(0, str(function.code_dir))
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as error:
+            raise TemplateError(f"{place}: cannot import {module_name} from {function.code_dir}: {error}") from None
+        finally:
+            sys.path.remove(str(function.code_dir))
+        _imported_code_dirs.add(function.code_dir)
+
+    handler = getattr(module, attribute, None)
+    if not callable(handler):
+        raise TemplateError(f"{place}: {module.__file__} has no function {attribute!r}")
+    return handler
+
+
+def _forget_modules_of_other_code_dirs(code_dir: Path) -> None:
+    # NOTE: handlers keep references to the modules they imported, so removing
+    # the entries from sys.modules leaves handlers of earlier templates working.
+    others = [other for other in _imported_code_dirs if other != code_dir]
+    if not others:
+        return
+    for name, module in list(sys.modules.items()):
+        module_file = getattr(module, "__file__", None)
+        if module_file and any(Path(module_file).is_relative_to(other) for other in others):
+            del sys.modules[name]
+
+
+@contextlib.contextmanager
+def function_environment(app: TemplateApp) -> Iterator[None]:
+    """Set the functions' environment variables for the duration of a run."""
+    variables = app.environment()
+    saved = {key: os.environ.get(key) for key in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+# ---------------------------------------------------------------------------
+# Mocked states
+
+
+class MockedFunctionError(Exception):
+    """The error a mocked Task raises for a ``Throw`` response.
+
+    Its ``__name__`` is set per response to the mocked Error name, so the
+    engine reports it as the function's ``errorType``, as for a real handler.
+    """
+
+
+@dataclass
+class StateMock:
+    """The responses of one mocked Task state, by invocation number (0-based)."""
+
+    state: str
+    # (first invocation, last invocation or None for all later ones, response)
+    responses: list[tuple[int, int | None, dict]]
+    invocations: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __call__(self, event: Any, context: Any = None) -> Any:
+        with self._lock:
+            number = self.invocations
+            self.invocations += 1
+        response = self._response(number)
+        if "Throw" in response:
+            thrown = response["Throw"]
+            error_type = type(str(thrown.get("Error", "MockedError")), (MockedFunctionError,), {})
+            raise error_type(str(thrown.get("Cause", "")))
+        return response["Return"]
+
+    def _response(self, number: int) -> dict:
+        for first, last, response in self.responses:
+            if number >= first and (last is None or number <= last):
+                return response
+        raise MockedFunctionError(f"the mock of state {self.state!r} has no response for invocation {number}")
+
+
+def parse_mock(state: str, spec: Any, origin: str) -> StateMock:
+    """Build a `StateMock` from a response specification.
+
+    The specification is ``{"Return": value}`` or ``{"Throw": {"Error": ...,
+    "Cause": ...}}`` for every invocation, or a mapping from invocation numbers
+    and ranges ("0", "1-3") to such responses, as in Step Functions Local's
+    mock configuration file.
+    """
+    place = f"{origin}: mock of state {state!r}"
+    if not isinstance(spec, dict) or not spec:
+        raise TemplateError(f"{place}: expected an object with Return or Throw, got {spec!r}")
+    if "Return" in spec or "Throw" in spec:
+        return StateMock(state, [(0, None, _checked_response(spec, place))])
+
+    responses = []
+    for key, response in spec.items():
+        match = re.fullmatch(r"(\d+)(?:-(\d+))?", str(key))
+        if match is None:
+            raise TemplateError(f"{place}: {key!r} is neither Return, Throw nor an invocation number such as 0 or 1-3")
+        first = int(match.group(1))
+        last = int(match.group(2)) if match.group(2) else first
+        responses.append((first, last, _checked_response(response, f"{place}, invocation {key}")))
+    return StateMock(state, sorted(responses, key=lambda entry: entry[0]))
+
+
+def _checked_response(response: Any, place: str) -> dict:
+    if not isinstance(response, dict) or len(response.keys() & {"Return", "Throw"}) != 1:
+        raise TemplateError(f"{place}: expected exactly one of Return or Throw, got {response!r}")
+    if "Throw" in response and not isinstance(response["Throw"], dict):
+        raise TemplateError(f"{place}: Throw must be an object with Error and Cause, got {response['Throw']!r}")
+    return response
+
+
+def read_mock_options(mock_options: list[str] | None, mock_file: str | None) -> dict[str, StateMock]:
+    """Parse ``--mock State=@file.json`` (or ``State=JSON``) options and a ``--mock-file``.
+
+    A mock file is a JSON or YAML object that maps state names to response
+    specifications (see `parse_mock`). ``--mock`` options win over the file.
+    """
+    mocks: dict[str, StateMock] = {}
+    if mock_file:
+        content = _read_json_or_yaml(Path(mock_file), "--mock-file")
+        if not isinstance(content, dict):
+            raise TemplateError(f"--mock-file {mock_file}: expected an object that maps state names to responses")
+        for state, spec in content.items():
+            mocks[state] = parse_mock(state, spec, f"--mock-file {mock_file}")
+
+    for option in mock_options or []:
+        state, separator, value = option.partition("=")
+        if not separator or not state:
+            raise TemplateError(f"--mock {option!r}: expected STATE=@FILE or STATE=JSON")
+        mocks[state] = parse_mock(state, read_json_argument(value, f"--mock {state}"), f"--mock {state}")
+    return mocks
+
+
+def read_json_argument(value: str, option: str) -> Any:
+    """Read a command line value given as JSON text or as ``@FILE`` (JSON or YAML)."""
+    if value.startswith("@"):
+        return _read_json_or_yaml(Path(value[1:]), option)
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as error:
+        raise TemplateError(f"{option}: invalid JSON ({error}); pass JSON text or @FILE") from None
+
+
+def _read_json_or_yaml(path: Path, option: str) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise TemplateError(f"{option}: cannot read {path}: {error.strerror}") from None
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            raise TemplateError(f"{option}: {path} is not valid YAML: {error}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise TemplateError(f"{option}: {path} is not valid JSON: {error}") from None
+
+
+def apply_mocks(definition: dict, mocks: Mapping[str, StateMock], region: str) -> tuple[dict, dict[str, Callable]]:
+    """Point each mocked Task state at a function of its own.
+
+    Returns a copy of the definition and the functions to add to the run,
+    keyed by name and ARN. A direct function ``Resource`` is replaced; for
+    ``arn:aws:states:::lambda:invoke`` the ``FunctionName`` argument is, so
+    the engine still shapes the result (``Payload``, ``StatusCode`` ...) around
+    the mock's ``Return`` value, as it does around a real function's.
+    """
+    definition = json.loads(json.dumps(definition))
+    states = dict(_iterate_states(definition))
+    functions: dict[str, Callable] = {}
+    for position, (state_name, mock) in enumerate(sorted(mocks.items()), start=1):
+        state = states.get(state_name)
+        if state is None:
+            raise TemplateError(f"mock of state {state_name!r}: the state machine has no state of that name")
+        if state.get("Type") != "Task":
+            raise TemplateError(f"mock of state {state_name!r}: only Task states can be mocked, this is a {state.get('Type')} state")
+
+        function_name = f"heaviside-mock-{position}"
+        function_arn = f"arn:aws:lambda:{region}:{LOCAL_ACCOUNT_ID}:function:{function_name}"
+        if state.get("Resource") in LAMBDA_INVOKE_RESOURCES:
+            arguments = state.get("Arguments") if isinstance(state.get("Arguments"), dict) else state.get("Parameters")
+            if not isinstance(arguments, dict):
+                raise TemplateError(f"mock of state {state_name!r}: lambda:invoke without Parameters or Arguments")
+            arguments.pop("FunctionName.$", None)
+            arguments["FunctionName"] = function_arn
+        else:
+            state["Resource"] = function_arn
+        functions[function_name] = mock
+        functions[function_arn] = mock
+    return definition, functions
+
+
+def _iterate_states(definition: dict) -> Iterator[tuple[str, dict]]:
+    """Yield every state of a definition, nested ones included (names are unique machine-wide)."""
+    for name, state in (definition.get("States") or {}).items():
+        yield name, state
+        for branch in state.get("Branches") or []:
+            yield from _iterate_states(branch)
+        for key in ("ItemProcessor", "Iterator"):
+            if isinstance(state.get(key), dict):
+                yield from _iterate_states(state[key])
+
+
+# ---------------------------------------------------------------------------
+# Running an execution
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The outcome of one local execution, and the states it entered.
+
+    `states_entered` lists every state entered, in order of entry; states of
+    concurrent Parallel branches and Map iterations interleave in the order
+    they happened to run.
+    """
+
+    status: str
+    output: Any = None
+    error: str | None = None
+    cause: str | None = None
+    states_entered: tuple[str, ...] = ()
+
+
+def run_machine(
+    template: TemplateApp | str | os.PathLike,
+    execution_input: Any = None,
+    *,
+    machine: str | None = None,
+    mocks: Mapping[str, StateMock | Callable] | None = None,
+    time_scale: float = 1.0,
+    through: str = "inprocess",
+    execution_name: str | None = None,
+    on_transition: Callable[[Any], None] | None = None,
+) -> RunResult:
+    """Run one execution of a template's state machine and return its outcome.
+
+    `mocks` maps Task state names to a `StateMock` or to a callable
+    ``(event, context)`` that replaces the function for that state only.
+    `time_scale` multiplies Wait and retry delays (0 runs them without
+    sleeping). `through` is ``inprocess`` (the in-process runner) or
+    ``lambda`` (the local Lambda endpoint, as deployed functions would run).
+    `on_transition` receives each trace record of the runner.
+    """
+    app = template if isinstance(template, TemplateApp) else load_template(template)
+    spec = app.machine(machine)
+    definition, mock_functions = apply_mocks(spec.definition, mocks or {}, app.region)
+    states_entered: list[str] = []
+    states_lock = threading.Lock()
+
+    def trace(record: Any) -> None:
+        state = _entered_state(record)
+        if state is not None:
+            with states_lock:
+                states_entered.append(state)
+        if on_transition is not None:
+            on_transition(record)
+
+    names = _context_names(app, spec, execution_name)
+    with function_environment(app):
+        functions = {**app.handlers(), **mock_functions}
+        if through == "inprocess":
+            from heaviside.local import run
+
+            execution = run(definition, execution_input, functions=functions, time_scale=time_scale, names=names, trace=trace)
+        elif through == "lambda":
+            execution = _run_through_lambda(app, definition, execution_input, mock_functions, time_scale, names)
+        else:
+            raise TemplateError(f"--through {through!r}: expected inprocess or lambda")
+
+    return RunResult(
+        status=execution.status,
+        output=execution.output,
+        error=execution.error,
+        cause=execution.cause,
+        states_entered=tuple(states_entered),
+    )
+
+
+def _context_names(app: TemplateApp, spec: MachineSpec, execution_name: str | None) -> dict[str, str]:
+    import uuid
+
+    name = execution_name or str(uuid.uuid4())
+    prefix = f"arn:aws:states:{app.region}:{LOCAL_ACCOUNT_ID}"
+    return {
+        "state_machine_name": spec.name,
+        "state_machine_arn": f"{prefix}:stateMachine:{spec.name}",
+        "execution_name": name,
+        "execution_arn": f"{prefix}:execution:{spec.name}:{name}",
+        "role_arn": f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:role/{spec.name}-role",
+    }
+
+
+def _entered_state(record: Any) -> str | None:
+    # TODO: adapt to the local runner's trace records once they are published.
+    return None
+
+
+def _run_through_lambda(app, definition, execution_input, mock_functions, time_scale, names):
+    # TODO: call heaviside.runtime.testing.run_through_lambda once it exists.
+    raise TemplateError("--through lambda is not available yet: the local Lambda path is not built")
