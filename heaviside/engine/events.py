@@ -1,0 +1,72 @@
+"""Events a driver reports to `advance()`: what happened to the cursor's state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Enter:
+    """A Fork child begins: its cursor's state receives `input`."""
+
+    input: Any
+
+
+@dataclass(frozen=True)
+class TaskSucceeded:
+    """The Task's function returned `result` (a JSON value)."""
+
+    result: Any
+    request_id: str = ""
+
+
+@dataclass(frozen=True)
+class FunctionFailed:
+    """The Task's handler raised; `payload` is the Lambda error payload.
+
+    The payload has the Python runtime's keys: ``errorMessage``, ``errorType``,
+    ``requestId`` and ``stackTrace``.
+    """
+
+    payload: dict
+    request_id: str = ""
+
+
+@dataclass(frozen=True)
+class FunctionNotFound:
+    """No Lambda function exists under `function`, the name the DispatchTask action gave."""
+
+    function: str
+    request_id: str = ""
+
+
+@dataclass(frozen=True)
+class TaskFailed:
+    """The Task failed outside its handler (``States.Timeout``, ``Lambda.ServiceException`` ...)."""
+
+    error: str
+    cause: str | None = None
+
+
+@dataclass(frozen=True)
+class DelayElapsed:
+    """The time of a `ScheduleDelay` action has come."""
+
+
+@dataclass(frozen=True)
+class JoinCompleted:
+    """Every child of a Fork arrived; `outputs` lists their outputs by index."""
+
+    outputs: list
+
+
+@dataclass(frozen=True)
+class JoinFailed:
+    """A child of a Fork failed and the parent state fails with its error."""
+
+    error: str
+    cause: str | None = None
+
+
+Event = Enter | TaskSucceeded | FunctionFailed | FunctionNotFound | TaskFailed | DelayElapsed | JoinCompleted | JoinFailed

@@ -1,0 +1,165 @@
+"""`start()` and `advance()`: the loop that moves a cursor from state to state.
+
+One call runs states until the cursor must wait for something outside the
+engine (a Task's function, a delay, the children of a Fork) or the thread
+ends. The per-type behaviour lives in `heaviside.engine.states`, input and
+output processing in `heaviside.engine.io`, and Retry and Catch in
+`heaviside.engine.retry`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from heaviside.asl.errors import StatesError
+from heaviside.engine import states as state_types
+from heaviside.engine.actions import Action, Arrive, Fail, Succeed, TimedOut
+from heaviside.engine.context import ExecutionInfo, format_time
+from heaviside.engine.cursor import Cursor
+from heaviside.engine.errors import EngineError
+from heaviside.engine.events import (
+    DelayElapsed,
+    Enter,
+    Event,
+    FunctionFailed,
+    FunctionNotFound,
+    JoinCompleted,
+    JoinFailed,
+    TaskFailed,
+    TaskSucceeded,
+)
+from heaviside.engine.outcomes import Finished, StateFailure, Transition
+from heaviside.engine.program import Program
+from heaviside.engine.retry import handle_failure
+
+logger = logging.getLogger(__name__)
+
+
+def start(program: Program, execution: ExecutionInfo, now: datetime) -> list[Action]:
+    """Begin `execution` at the definition's StartAt state."""
+    cursor = Cursor(state=program.start_at)
+    return Run(program, execution, now).run_from(cursor, execution.input)
+
+
+def advance(
+    program: Program, execution: ExecutionInfo, cursor: Cursor, event: Event, now: datetime
+) -> list[Action]:
+    """Continue the thread at `cursor` after `event` (see the package docstring)."""
+    run = Run(program, execution, now)
+    if run.deadline_passed():
+        return [TimedOut()]
+    if isinstance(event, Enter):
+        return run.run_from(cursor, event.input)
+    if cursor.state not in program.states:
+        raise EngineError(f"the cursor names the state {cursor.state!r}, which the definition does not have")
+    state = program.state(cursor.state)
+    outcome = run.resume(cursor, state, event)
+    return run.follow(cursor, outcome)
+
+
+class Run:
+    """The execution-wide values of one engine call: program, execution and the time now."""
+
+    def __init__(self, program: Program, execution: ExecutionInfo, now: datetime):
+        self.program = program
+        self.execution = execution
+        self.now = now
+        self.now_text = format_time(now)
+
+    def deadline_passed(self) -> bool:
+        timeout = self.program.timeout_seconds
+        if not timeout:
+            return False
+        return self.now >= self.execution.start_time + timedelta(seconds=timeout)
+
+    def run_from(self, cursor: Cursor, state_input: Any) -> list[Action]:
+        """Enter `cursor.state` with `state_input` and run until the thread must wait or ends."""
+        cursor = self.enter(cursor)
+        outcome = self.execute(cursor, state_input)
+        return self.follow(cursor, outcome)
+
+    def follow(self, cursor: Cursor, outcome) -> list[Action]:
+        """Turn an outcome into actions, entering further states while the outcome is a transition."""
+        while True:
+            if isinstance(outcome, Transition):
+                cursor = self.enter(outcome.cursor)
+                outcome = self.execute(cursor, outcome.output)
+                continue
+            if isinstance(outcome, Finished):
+                return [self.finish(outcome.cursor, outcome.output)]
+            if isinstance(outcome, StateFailure):
+                return [self.fail(outcome.cursor, outcome.error, outcome.cause)]
+            return outcome
+
+    def enter(self, cursor: Cursor) -> Cursor:
+        if cursor.state not in self.program.states:
+            raise EngineError(f"the cursor names the state {cursor.state!r}, which the definition does not have")
+        logger.debug("execution %s enters state %s", self.execution.id, cursor.state)
+        event_id = cursor.event_id + 1
+        return cursor.with_changes(
+            entered=self.now_text,
+            entered_event_id=event_id,
+            event_id=event_id,
+            retries=(),
+            input=None,
+            transitions=cursor.transitions + 1,
+        )
+
+    def execute(self, cursor: Cursor, state_input: Any):
+        """Run the cursor's state on `state_input`; errors go to Retry and Catch."""
+        state = self.program.state(cursor.state)
+        try:
+            return state_types.execute(self, cursor, state, state_input)
+        except StatesError as error:
+            return handle_failure(self, cursor, state, state_input, error.error, self.cause_of(cursor, error))
+
+    def resume(self, cursor: Cursor, state, event: Event):
+        """Apply a driver event to the state that waited for it."""
+        raw_input = cursor.input
+        try:
+            if isinstance(event, TaskSucceeded):
+                return state_types.task_succeeded(self, cursor, state, event)
+            if isinstance(event, FunctionFailed):
+                error, cause = state_types.function_error(state, event.payload)
+                return handle_failure(self, cursor.with_changes(event_id=cursor.event_id + 1), state, raw_input, error, cause)
+            if isinstance(event, FunctionNotFound):
+                error, cause = state_types.function_not_found(self, event.function, event.request_id)
+                return handle_failure(self, cursor.with_changes(event_id=cursor.event_id + 1), state, raw_input, error, cause)
+            if isinstance(event, TaskFailed):
+                return handle_failure(
+                    self, cursor.with_changes(event_id=cursor.event_id + 1), state, raw_input, event.error, event.cause
+                )
+            if isinstance(event, DelayElapsed):
+                return state_types.delay_elapsed(self, cursor, state)
+            if isinstance(event, JoinCompleted):
+                return state_types.join_completed(self, cursor, state, event.outputs)
+            if isinstance(event, JoinFailed):
+                return handle_failure(self, cursor, state, raw_input, event.error, event.cause)
+        except StatesError as error:
+            return handle_failure(self, cursor, state, raw_input, error.error, self.cause_of(cursor, error))
+        raise EngineError(f"unknown event {event!r}")
+
+    def cause_of(self, cursor: Cursor, error: StatesError) -> str | None:
+        """Return AWS's cause for an evaluation error: the state prefix, then the evaluator's text."""
+        if getattr(error, "unprefixed", False) or error.cause is None:
+            return error.cause
+        return (
+            f"An error occurred while executing the state '{cursor.state}' "
+            f"(entered at the event id #{cursor.entered_event_id}). {error.cause}"
+        )
+
+    def finish(self, cursor: Cursor, output: Any) -> Action:
+        if cursor.frames:
+            frame = cursor.frames[-1]
+            return Arrive(frame.join_id, frame.index, output=output)
+        logger.info("execution %s succeeded", self.execution.id)
+        return Succeed(output)
+
+    def fail(self, cursor: Cursor, error: str | None, cause: str | None) -> Action:
+        if cursor.frames:
+            frame = cursor.frames[-1]
+            return Arrive(frame.join_id, frame.index, failed=True, error=error, cause=cause)
+        logger.info("execution %s failed in state %s: %s", self.execution.id, cursor.state, error)
+        return Fail(error, cause)

@@ -1,0 +1,74 @@
+"""Input and output processing: InputPath, Parameters, ResultSelector, ResultPath,
+OutputPath, Assign, and the 256 KiB state data limit."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+from heaviside.asl.errors import StatesError
+from heaviside.asl.paths import PathNotFound
+from heaviside.engine.cursor import Cursor
+from heaviside.engine.errors import unprefixed_error
+
+# Step Functions limits a state's input, output and result to 256 KiB of UTF-8 JSON.
+MAX_STATE_DATA_BYTES = 256 * 1024
+
+
+def json_text(value: Any) -> str:
+    """Return `value` as compact JSON, as AWS quotes documents in error causes."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def json_size(value: Any) -> int:
+    return len(json_text(value).encode("utf-8"))
+
+
+def select(path, value: Any, context: Mapping, variables: Mapping) -> Any:
+    """Apply an InputPath or OutputPath: null selects ``{}``; a missing path is States.Runtime."""
+    if path is None:
+        return {}
+    if path.text == "$":
+        return value
+    try:
+        return path.get(value, context, variables)
+    except PathNotFound as error:
+        raise StatesError("States.Runtime", str(error)) from None
+
+
+def place_result(result_path, discards_result: bool, raw_input: Any, result: Any) -> Any:
+    """Apply ResultPath: null keeps the raw input, ``$`` takes the result, else the result is placed."""
+    if discards_result:
+        return raw_input
+    if result_path is None or result_path.text == "$":
+        return result
+    return result_path.set(raw_input, result)
+
+
+def check_result_size(state_name: str, result: Any) -> None:
+    if json_size(result) > MAX_STATE_DATA_BYTES:
+        raise unprefixed_error(
+            "States.DataLimitExceeded",
+            f"The state/task '{state_name}' returned a result with a size exceeding "
+            "the maximum number of bytes service limit.",
+        )
+
+
+def assign_variables(cursor: Cursor, assigned: Mapping[str, Any] | None) -> Cursor:
+    """Return `cursor` with `assigned` variables set.
+
+    A name that exists in an enclosing scope is set there (a catcher on a
+    Parallel or Map may set outer variables); any other name goes to the
+    innermost scope.
+    """
+    if not assigned:
+        return cursor
+    scopes = [dict(scope) for scope in cursor.scopes]
+    for name, value in assigned.items():
+        target = scopes[-1]
+        for scope in scopes[:-1]:
+            if name in scope:
+                target = scope
+                break
+        target[name] = value
+    return cursor.with_changes(scopes=tuple(scopes))

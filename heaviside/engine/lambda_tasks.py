@@ -1,0 +1,153 @@
+"""Lambda Task states: which function gets which payload, and how its outcome is shaped.
+
+Two Resource forms are supported, as Step Functions has them:
+
+- a function name or ARN (``arn:aws:lambda:<region>:<account>:function:<name>``):
+  the handler receives the effective input and the result is its return value;
+- the optimised integration ``arn:aws:states:::lambda:invoke``: the effective
+  input holds FunctionName and Payload, and the result is the Invoke response
+  (Payload, StatusCode, ExecutedVersion, SdkHttpMetadata, SdkResponseMetadata).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+from heaviside.asl.errors import StatesError
+from heaviside.asl.paths import PathNotFound
+from heaviside.engine.errors import unprefixed_error
+
+LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+_LAMBDA_ARN_PREFIX = "arn:aws:lambda:"
+# The region and account the context object's ARNs use when the state machine
+# ARN does not give them.
+DEFAULT_REGION = "us-east-1"
+DEFAULT_ACCOUNT = "111111111111"
+
+
+def is_lambda_invoke(resource: str) -> bool:
+    return resource == LAMBDA_INVOKE
+
+
+def invocation(state, effective: Any) -> tuple[str, Any]:
+    """Return the function to call and the payload it receives."""
+    resource = state.fields["resource"]
+    if is_lambda_invoke(resource):
+        if not isinstance(effective, Mapping) or "FunctionName" not in effective:
+            raise StatesError(
+                "States.Runtime",
+                f"The Task's Resource is '{LAMBDA_INVOKE}', but its Parameters or Arguments "
+                "have no FunctionName; set FunctionName to the function's name or ARN.",
+            )
+        function = effective["FunctionName"]
+        if not isinstance(function, str):
+            raise StatesError("States.Runtime", f"FunctionName must be a string, but was {json.dumps(function)}")
+        return function, effective.get("Payload")
+    if resource.startswith("arn:") and not resource.startswith(_LAMBDA_ARN_PREFIX):
+        raise unprefixed_error(
+            "States.Runtime",
+            f"The Resource '{resource}' of the state '{state.name}' is not supported: "
+            "heaviside runs Lambda functions (a function name or ARN, or "
+            f"'{LAMBDA_INVOKE}') only.",
+        )
+    return resource, effective
+
+
+def result_label(state) -> str:
+    """Return the name AWS's States.DataLimitExceeded cause gives a Task: 'lambda' or the Resource."""
+    resource = state.fields["resource"]
+    return "lambda" if is_lambda_invoke(resource) else resource
+
+
+def shape_result(state, result: Any, request_id: str) -> Any:
+    """Shape the handler's return value as the Task's result."""
+    if not is_lambda_invoke(state.fields["resource"]):
+        return result
+    length = str(len(json.dumps(result).encode("utf-8")))
+    return {
+        "ExecutedVersion": "$LATEST",
+        "Payload": result,
+        "SdkHttpMetadata": {
+            "AllHttpHeaders": {
+                "X-Amz-Executed-Version": ["$LATEST"],
+                "x-amzn-Remapped-Content-Length": ["0"],
+                "Connection": ["keep-alive"],
+                "x-amzn-RequestId": [request_id],
+                "Content-Length": [length],
+                "Date": "",
+                "X-Amzn-Trace-Id": "",
+                "Content-Type": ["application/json"],
+            },
+            "HttpHeaders": {
+                "Connection": "keep-alive",
+                "Content-Length": length,
+                "Content-Type": "application/json",
+                "Date": "",
+                "X-Amz-Executed-Version": "$LATEST",
+                "x-amzn-Remapped-Content-Length": "0",
+                "x-amzn-RequestId": request_id,
+                "X-Amzn-Trace-Id": "",
+            },
+            "HttpStatusCode": 200,
+        },
+        "SdkResponseMetadata": {"RequestId": request_id},
+        "StatusCode": 200,
+    }
+
+
+def function_error(state, payload: Mapping[str, Any]) -> tuple[str, str]:
+    """Return Error and Cause for a handler that raised, given the Lambda error payload.
+
+    Error is the payload's errorType. Cause is the payload as JSON text: with
+    spaces after separators for a direct function Resource, compact for
+    lambda:invoke, as the two paths serialise it at AWS.
+    """
+    error = payload.get("errorType") or "Lambda.Unknown"
+    if is_lambda_invoke(state.fields["resource"]):
+        cause = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    else:
+        cause = json.dumps(payload, ensure_ascii=False)
+    return error, cause
+
+
+def function_not_found(run, function: str, request_id: str) -> tuple[str, str]:
+    """Return Error and Cause for a function that does not exist, in Lambda's words."""
+    arn = qualified_function_arn(function, run.execution.state_machine_id)
+    return (
+        "Lambda.ResourceNotFoundException",
+        f"Function not found: {arn} (Service: AWSLambda; Status Code: 404; Error Code: "
+        f"ResourceNotFoundException; Request ID: {request_id}; Proxy: null)",
+    )
+
+
+def qualified_function_arn(name: str, state_machine_arn: str = "") -> str:
+    """Return the function ARN with a version qualifier (``:$LATEST`` when none)."""
+    if name.startswith(_LAMBDA_ARN_PREFIX):
+        parts = name.split(":")
+        return name if len(parts) > 7 else f"{name}:$LATEST"
+    region, account = DEFAULT_REGION, DEFAULT_ACCOUNT
+    parts = state_machine_arn.split(":")
+    if len(parts) > 4 and parts[3] and parts[4]:
+        region, account = parts[3], parts[4]
+    return f"arn:aws:lambda:{region}:{account}:function:{name}:$LATEST"
+
+
+def timeout_seconds(state, effective: Any, context, variables) -> float | None:
+    """Evaluate TimeoutSeconds or TimeoutSecondsPath; None means no limit."""
+    constant = state.fields.get("timeout_seconds")
+    if constant is not None:
+        return float(constant.evaluate())
+    path = state.fields.get("timeout_seconds_path")
+    if path is None:
+        return None
+    try:
+        value = path.get(effective, context, variables)
+    except PathNotFound as error:
+        raise StatesError("States.Runtime", str(error)) from None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise StatesError(
+            "States.Runtime",
+            f"The TimeoutSecondsPath parameter does not reference a positive integer: {path.text} == {json.dumps(value)}",
+        )
+    return float(value)

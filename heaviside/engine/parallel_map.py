@@ -1,0 +1,266 @@
+"""Parallel and Map states: children, forks and joins.
+
+Each Parallel branch and Map iteration runs as a child thread with its own
+cursor: a frame (join id, index) on top of the parent's frames and a new,
+empty variable scope on top of the parent's scopes. When the branches or the
+iteration contain neither Task nor Wait, the children run here and now, one
+after the other; otherwise the engine returns a `Fork` and the driver runs
+them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from heaviside.asl.errors import StatesError
+from heaviside.asl.paths import PathNotFound
+from heaviside.engine import io, jsonata_support
+from heaviside.engine.actions import Arrive, Fork, ForkChild
+from heaviside.engine.cursor import Cursor, Frame
+from heaviside.engine.errors import unprefixed_error
+
+
+def execute_parallel(run, cursor: Cursor, state, raw_input: Any):
+    from heaviside.engine.states import context_for
+
+    variables = cursor.lookup_variables()
+    context = context_for(run, cursor)
+    if state.jsonata:
+        effective = raw_input
+        if state.arguments is not None:
+            states = {"input": raw_input, "context": context}
+            effective = jsonata_support.evaluate(state.arguments, states, variables, "Arguments")
+    else:
+        effective = io.select(state.input_path, raw_input, context, variables)
+        if state.parameters is not None:
+            effective = state.parameters.evaluate(effective, context, variables)
+
+    join_id = _join_id(cursor)
+    children = tuple(
+        ForkChild(index, _child_cursor(cursor, join_id, index, branch.start_at), effective)
+        for index, branch in enumerate(state.branches)
+    )
+    return _run_children(run, cursor, state, raw_input, join_id, "branch", children, 0, None, None)
+
+
+def execute_map(run, cursor: Cursor, state, raw_input: Any):
+    from heaviside.engine.states import context_for
+
+    variables = cursor.lookup_variables()
+    context = context_for(run, cursor)
+    fields = state.fields
+    states = None
+    if state.jsonata:
+        states = {"input": raw_input, "context": context}
+        effective = raw_input
+        items = effective
+        if fields["items"] is not None:
+            items = jsonata_support.map_items(fields["items"], states, variables)
+        elif not isinstance(items, list):
+            raise StatesError(
+                "States.QueryEvaluationError", f"Map state input must be an array but was: {io.json_text(items)}"
+            )
+    else:
+        effective = io.select(state.input_path, raw_input, context, variables)
+        items = effective
+        if fields["items_path"] is not None:
+            items = io.select(fields["items_path"], effective, context, variables)
+        if not isinstance(items, list):
+            raise StatesError("States.Runtime", f"Map state input must be an array but was: {io.json_text(items)}")
+
+    max_concurrency = _max_concurrency(state, effective, context, variables, states)
+    tolerated_count = _tolerated_count(state, effective, context, variables, states)
+    tolerated_percentage = _tolerated_percentage(state, effective, context, variables, states)
+
+    inputs = _iteration_inputs(run, cursor, state, items, effective, raw_input, variables, states)
+    join_id = _join_id(cursor)
+    start_at = state.branches[0].start_at
+    children = tuple(
+        ForkChild(index, _child_cursor(cursor, join_id, index, start_at), item_input)
+        for index, item_input in enumerate(inputs)
+    )
+    return _run_children(
+        run, cursor, state, raw_input, join_id, "iteration", children, max_concurrency, tolerated_count, tolerated_percentage
+    )
+
+
+def join_completed(run, cursor: Cursor, state, outputs: list):
+    from heaviside.engine.states import complete
+
+    raw_input = cursor.input
+    return complete(run, cursor.with_changes(input=None), state, raw_input, list(outputs))
+
+
+def _run_children(run, cursor, state, raw_input, join_id, kind, children, max_concurrency, tolerated_count, tolerated_percentage):
+    fork = Fork(
+        cursor.with_changes(input=raw_input),
+        join_id,
+        kind,
+        children,
+        max_concurrency,
+        tolerated_count,
+        tolerated_percentage,
+    )
+    if not state.inline:
+        return [fork]
+
+    outputs = []
+    failures = 0
+    for child in children:
+        actions = run.run_from(child.cursor, child.input)
+        arrival = actions[-1]
+        if not isinstance(arrival, Arrive):
+            raise StatesError("States.Runtime", f"the {kind} {child.index} of '{state.name}' did not end")
+        if arrival.failed:
+            failures += 1
+            if fork.exceeds_tolerance(failures):
+                raise _child_failure(fork, arrival)
+            outputs.append(_error_output(arrival))
+        else:
+            outputs.append(arrival.output)
+    return join_completed(run, cursor.with_changes(input=raw_input), state, outputs)
+
+
+def _child_failure(fork: Fork, arrival: Arrive) -> StatesError:
+    if fork.tolerated_failure_count is None and fork.tolerated_failure_percentage is None:
+        return unprefixed_error(arrival.error, arrival.cause)
+    return unprefixed_error(
+        "States.ExceedToleratedFailureThreshold",
+        "The specified tolerated failure threshold for the Map state was exceeded.",
+    )
+
+
+def _error_output(arrival: Arrive) -> dict:
+    output: dict[str, Any] = {"Error": arrival.error}
+    if arrival.cause is not None:
+        output["Cause"] = arrival.cause
+    return output
+
+
+def _join_id(cursor: Cursor) -> str:
+    # Unique within the execution: the parent's own frame path, the state, how
+    # many states the parent thread entered, and the attempt (a retried Map or
+    # Parallel forks again under a new id).
+    parent = cursor.frames[-1].join_id + f".{cursor.frames[-1].index}" if cursor.frames else ""
+    return f"{parent}/{cursor.state}@{cursor.transitions}.{cursor.retry_count}"
+
+
+def _child_cursor(cursor: Cursor, join_id: str, index: int, start_at: str) -> Cursor:
+    return Cursor(
+        state=start_at,
+        frames=cursor.frames + (Frame(join_id, index),),
+        scopes=cursor.scopes + ({},),
+        event_id=cursor.event_id + 1,
+    )
+
+
+def _iteration_inputs(run, cursor, state, items, effective, raw_input, variables, states) -> list:
+    from heaviside.engine.states import context_for
+
+    selector = state.fields["item_selector"]
+    batcher = state.fields.get("item_batcher")
+    if batcher:
+        items = _batches(batcher, items)
+    if selector is None:
+        return list(items)
+    inputs = []
+    for index, item in enumerate(items):
+        item_context = context_for(run, cursor, map_item=(index, item))
+        if state.jsonata:
+            item_states = {"input": raw_input, "context": item_context}
+            inputs.append(jsonata_support.evaluate(selector, item_states, variables, "ItemSelector"))
+        else:
+            inputs.append(selector.evaluate(effective, item_context, variables))
+    return inputs
+
+
+def _batches(batcher: dict, items: list) -> list:
+    size = batcher.get("MaxItemsPerBatch") or len(items) or 1
+    batch_input = batcher.get("BatchInput")
+    batches = []
+    for start in range(0, len(items), size):
+        batch: dict[str, Any] = {"Items": items[start : start + size]}
+        if batch_input is not None:
+            batch["BatchInput"] = batch_input
+        batches.append(batch)
+    return batches
+
+
+def _max_concurrency(state, effective, context, variables, states) -> int:
+    fields = state.fields
+    constant = fields["max_concurrency"]
+    if constant is not None:
+        if states is not None and constant.is_expression:
+            return jsonata_support.integer_field(constant, states, variables, "MaxConcurrency", minimum=0)
+        return int(constant.evaluate())
+    path = fields["max_concurrency_path"]
+    if path is None:
+        return 0
+    value = _select(path, effective, context, variables)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise StatesError(
+            "States.Runtime",
+            f"The MaxConcurrencyPath field refers to value {_quoted(value)} which is not a valid integer: {path.text}",
+        )
+    if value < 0:
+        raise StatesError("States.Runtime", "MaxConcurrency cannot be negative.")
+    return value
+
+
+def _tolerated_count(state, effective, context, variables, states) -> int | None:
+    fields = state.fields
+    constant = fields["tolerated_failure_count"]
+    if constant is not None:
+        if states is not None and constant.is_expression:
+            return jsonata_support.integer_field(constant, states, variables, "ToleratedFailureCount", minimum=0)
+        return int(constant.evaluate())
+    path = fields["tolerated_failure_count_path"]
+    if path is None:
+        return None
+    value = _select(path, effective, context, variables)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise StatesError(
+            "States.Runtime",
+            f"The ToleratedFailureCountPath field refers to value {_quoted(value)} which is not a valid integer: {path.text}",
+        )
+    if value < 0:
+        raise StatesError("States.Runtime", "ToleratedFailureCount cannot be negative.")
+    return value
+
+
+def _tolerated_percentage(state, effective, context, variables, states) -> float | None:
+    fields = state.fields
+    constant = fields["tolerated_failure_percentage"]
+    if constant is not None:
+        if states is not None and constant.is_expression:
+            return jsonata_support.number_field(
+                constant, states, variables, "ToleratedFailurePercentage", minimum=0, maximum=100
+            )
+        return float(constant.evaluate())
+    path = fields["tolerated_failure_percentage_path"]
+    if path is None:
+        return None
+    value = _select(path, effective, context, variables)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise StatesError(
+            "States.Runtime",
+            f"The ToleratedFailurePercentagePath field refers to value {_quoted(value)} which is not a valid float: {path.text}",
+        )
+    if not 0 <= value <= 100 or math.isnan(value):
+        raise StatesError("States.Runtime", "ToleratedFailurePercentage must be between 0 and 100.")
+    return float(value)
+
+
+def _select(path, value, context, variables):
+    try:
+        return path.get(value, context, variables)
+    except PathNotFound as error:
+        raise StatesError("States.Runtime", str(error)) from None
+
+
+def _quoted(value: Any) -> str:
+    """Quote a value as AWS's Map messages do: the JSON text inside double quotes."""
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    return f'"{text}"'

@@ -1,0 +1,255 @@
+"""What each state type does with its input, in both query languages.
+
+`execute()` runs a state that was just entered; the other entry points
+resume a state after the event it waited for. Each returns an outcome
+(`Transition`, `Finished`, `StateFailure`) or a list of actions, and raises
+`StatesError` for errors that Retry and Catch may handle.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from heaviside.asl.errors import StatesError
+from heaviside.asl.model import ABSENT
+from heaviside.engine import io, jsonata_support, lambda_tasks, parallel_map
+from heaviside.engine.actions import DispatchTask, ScheduleDelay
+from heaviside.engine.context import build_context
+from heaviside.engine.cursor import Cursor
+from heaviside.engine.errors import unprefixed_error
+from heaviside.engine.outcomes import Finished, Transition
+from heaviside.engine.waits import wait_until
+
+function_error = lambda_tasks.function_error
+function_not_found = lambda_tasks.function_not_found
+
+
+def execute(run, cursor: Cursor, state, state_input: Any):
+    handler = _HANDLERS[state.type]
+    return handler(run, cursor, state, state_input)
+
+
+def context_for(run, cursor: Cursor, map_item: tuple[int, Any] | None = None) -> dict:
+    return build_context(run.execution, cursor.state, cursor.entered, cursor.retry_count, map_item)
+
+
+def leave(cursor: Cursor, state, output: Any, next_state: str | None = None):
+    """Leave the state with `output`: go to `next_state` (default: the state's Next) or end the thread."""
+    cursor = cursor.with_changes(event_id=cursor.event_id + 1)
+    target = next_state if next_state is not None else state.next
+    if target is None:
+        return Finished(cursor, output)
+    return Transition(cursor.with_changes(state=target), output)
+
+
+def complete(run, cursor: Cursor, state, raw_input: Any, result: Any, selected: bool = True):
+    """Finish a Pass, Task, Parallel or Map with its `result`: shape the output, assign, leave.
+
+    `selected` says whether ResultSelector applies (not for Pass).
+    """
+    variables = cursor.lookup_variables()
+    context = context_for(run, cursor)
+
+    if state.jsonata:
+        states = {"input": raw_input, "context": context}
+        if state.type == "Pass":
+            output = raw_input
+        else:
+            states["result"] = result
+            output = result
+        if state.output is not None:
+            output = jsonata_support.evaluate(state.output, states, variables, "Output")
+        assigned = None
+        if state.assign is not None:
+            assigned = jsonata_support.evaluate(state.assign, states, variables, "Assign")
+        io.check_result_size(state.name, output)
+        return leave(io.assign_variables(cursor, assigned), state, output)
+
+    if selected and state.result_selector is not None:
+        result = state.result_selector.evaluate(result, context, variables)
+    assigned = None
+    if state.assign is not None:
+        assigned = state.assign.evaluate(result, context, variables)
+    output = io.place_result(state.result_path, state.discards_result, raw_input, result)
+    output = io.select(state.output_path, output, context, variables)
+    io.check_result_size(state.name, output)
+    return leave(io.assign_variables(cursor, assigned), state, output)
+
+
+def _pass(run, cursor: Cursor, state, raw_input: Any):
+    if state.jsonata:
+        return complete(run, cursor, state, raw_input, raw_input, selected=False)
+    variables = cursor.lookup_variables()
+    context = context_for(run, cursor)
+    effective = io.select(state.input_path, raw_input, context, variables)
+    if state.parameters is not None:
+        effective = state.parameters.evaluate(effective, context, variables)
+    result = effective if state.result is ABSENT else state.result
+    io.check_result_size(state.name, result)
+    return complete(run, cursor, state, raw_input, result, selected=False)
+
+
+def _task(run, cursor: Cursor, state, raw_input: Any):
+    variables = cursor.lookup_variables()
+    context = context_for(run, cursor)
+    if state.jsonata:
+        states = {"input": raw_input, "context": context}
+        effective = raw_input
+        if state.arguments is not None:
+            effective = jsonata_support.evaluate(state.arguments, states, variables, "Arguments")
+        timeout = jsonata_support.timeout_field(state.fields["timeout_seconds"], states, variables, "TimeoutSeconds")
+    else:
+        effective = io.select(state.input_path, raw_input, context, variables)
+        if state.parameters is not None:
+            effective = state.parameters.evaluate(effective, context, variables)
+        timeout = lambda_tasks.timeout_seconds(state, effective, context, variables)
+    function, payload = lambda_tasks.invocation(state, effective)
+    waiting = cursor.with_changes(input=raw_input, event_id=cursor.event_id + 2)
+    return [DispatchTask(waiting, function, payload, timeout, state.name)]
+
+
+def task_succeeded(run, cursor: Cursor, state, event):
+    result = lambda_tasks.shape_result(state, event.result, event.request_id)
+    cursor = cursor.with_changes(event_id=cursor.event_id + 1)
+    io.check_result_size(lambda_tasks.result_label(state), result)
+    return complete(run, cursor, state, cursor.input, result)
+
+
+def _choice(run, cursor: Cursor, state, raw_input: Any):
+    variables = cursor.lookup_variables()
+    context = context_for(run, cursor)
+    if state.jsonata:
+        states = {"input": raw_input, "context": context}
+        for choice in state.choices:
+            matched = jsonata_support.condition(choice.rule, states, variables)
+            if matched:
+                return _choice_taken(run, cursor, state, states, variables, choice.next, choice.assign, choice.output)
+        if state.state.default is None:
+            raise unprefixed_error("States.NoChoiceMatched", None)
+        return _choice_taken(run, cursor, state, states, variables, state.state.default, state.assign, state.output)
+
+    effective = io.select(state.input_path, raw_input, context, variables)
+    for choice in state.choices:
+        if choice.rule.matches(effective, context, variables):
+            assign = choice.assign
+            target = choice.next
+            break
+    else:
+        if state.state.default is None:
+            raise unprefixed_error("States.NoChoiceMatched", None)
+        assign = state.assign
+        target = state.state.default
+    assigned = assign.evaluate(effective, context, variables) if assign is not None else None
+    output = io.select(state.output_path, effective, context, variables)
+    return leave(io.assign_variables(cursor, assigned), state, output, next_state=target)
+
+
+def _choice_taken(run, cursor, state, states, variables, target, assign, output_template):
+    output = states["input"]
+    if output_template is not None:
+        output = jsonata_support.evaluate(output_template, states, variables, "Output")
+    assigned = None
+    if assign is not None:
+        assigned = jsonata_support.evaluate(assign, states, variables, "Assign")
+    return leave(io.assign_variables(cursor, assigned), state, output, next_state=target)
+
+
+def _wait(run, cursor: Cursor, state, raw_input: Any):
+    variables = cursor.lookup_variables()
+    context = context_for(run, cursor)
+    if state.jsonata:
+        states = {"input": raw_input, "context": context}
+        until = wait_until(run, state, raw_input, context, variables, states)
+        output = raw_input
+        if state.output is not None:
+            output = jsonata_support.evaluate(state.output, states, variables, "Output")
+        assigned = None
+        if state.assign is not None:
+            assigned = jsonata_support.evaluate(state.assign, states, variables, "Assign")
+    else:
+        effective = io.select(state.input_path, raw_input, context, variables)
+        until = wait_until(run, state, effective, context, variables, None)
+        assigned = state.assign.evaluate(effective, context, variables) if state.assign is not None else None
+        output = io.select(state.output_path, effective, context, variables)
+    waiting = io.assign_variables(cursor, assigned).with_changes(input=output)
+    seconds = max(0.0, (until - run.now).total_seconds())
+    return [ScheduleDelay(waiting, seconds, until)]
+
+
+def delay_elapsed(run, cursor: Cursor, state):
+    """Finish a Wait, or make the next attempt of a state that Retry delayed."""
+    if state.type == "Wait":
+        return leave(cursor.with_changes(input=None), state, cursor.input)
+    if state.type in ("Task", "Parallel", "Map"):
+        raw_input = cursor.input
+        return execute(run, cursor.with_changes(input=None), state, raw_input)
+    raise StatesError("States.Runtime", f"the state '{state.name}' of type {state.type} does not wait")
+
+
+def _succeed(run, cursor: Cursor, state, raw_input: Any):
+    variables = cursor.lookup_variables()
+    context = context_for(run, cursor)
+    if state.jsonata:
+        output = raw_input
+        if state.output is not None:
+            states = {"input": raw_input, "context": context}
+            output = jsonata_support.evaluate(state.output, states, variables, "Output")
+    else:
+        effective = io.select(state.input_path, raw_input, context, variables)
+        output = io.select(state.output_path, effective, context, variables)
+    return Finished(cursor.with_changes(event_id=cursor.event_id + 1), output)
+
+
+def _fail(run, cursor: Cursor, state, raw_input: Any):
+    from heaviside.engine.outcomes import StateFailure
+
+    variables = cursor.lookup_variables()
+    context = context_for(run, cursor)
+    fields = state.fields
+    if state.jsonata:
+        states = {"input": raw_input, "context": context}
+        error = jsonata_support.string_field(fields["error"], states, variables, "Error")
+        cause = jsonata_support.string_field(fields["cause"], states, variables, "Cause")
+    else:
+        error = _fail_field(fields["error"], fields["error_path"], "ErrorPath", raw_input, context, variables)
+        cause = _fail_field(fields["cause"], fields["cause_path"], "CausePath", raw_input, context, variables)
+    return StateFailure(cursor, error, cause)
+
+
+def _fail_field(constant, path, field_name: str, raw_input, context, variables):
+    if constant is not None:
+        return constant.evaluate()
+    if path is None:
+        return None
+    from heaviside.asl.paths import PathNotFound
+
+    if hasattr(path, "get"):
+        try:
+            value = path.get(raw_input, context, variables)
+        except PathNotFound:
+            raise StatesError(
+                "States.Runtime",
+                f"The JSONPath '{path.text}' specified for the field '{field_name}' "
+                f"could not be found in the input '{io.json_text(raw_input)}'",
+            ) from None
+    else:
+        value = path.evaluate(raw_input, context, variables)[field_name]
+    if isinstance(value, str):
+        return value
+    return io.json_text(value)
+
+
+_HANDLERS = {
+    "Pass": _pass,
+    "Task": _task,
+    "Choice": _choice,
+    "Wait": _wait,
+    "Succeed": _succeed,
+    "Fail": _fail,
+    "Parallel": parallel_map.execute_parallel,
+    "Map": parallel_map.execute_map,
+}
+
+
+def join_completed(run, cursor: Cursor, state, outputs: list):
+    return parallel_map.join_completed(run, cursor, state, outputs)
