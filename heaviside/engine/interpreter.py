@@ -96,7 +96,19 @@ class Run:
     def enter(self, cursor: Cursor) -> Cursor:
         if cursor.state not in self.program.states:
             raise EngineError(f"the cursor names the state {cursor.state!r}, which the definition does not have")
-        logger.debug("execution %s enters state %s", self.execution.id, cursor.state)
+        if logger.isEnabledFor(logging.DEBUG):
+            state_type = self.program.states[cursor.state].type
+            logger.debug(
+                "execution %s enters state %s (%s)",
+                self.execution.id,
+                cursor.state,
+                state_type,
+                extra={
+                    "heaviside_execution": self.execution.id,
+                    "heaviside_state": cursor.state,
+                    "heaviside_type": state_type,
+                },
+            )
         event_id = cursor.event_id + 1
         return cursor.with_changes(
             entered=self.now_text,

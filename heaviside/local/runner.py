@@ -1,0 +1,444 @@
+"""The in-process runner: one whole execution through the engine, on this machine.
+
+The engine decides; this module performs its actions. Engine calls all happen
+on the caller's thread, one event at a time, while Task handlers run on a
+thread pool. Delays and timeouts use a scaled clock: with ``time_scale=0.01``
+a 60-second Wait takes 0.6 seconds of real time, and the context object
+shows times as if the full minute had passed.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import logging
+import queue
+import threading
+import time
+import traceback
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from heaviside.asl.model import Definition, build_definition
+from heaviside.engine import (
+    Arrive,
+    Cursor,
+    DelayElapsed,
+    DispatchTask,
+    Enter,
+    ExecutionInfo,
+    Fail,
+    Fork,
+    FunctionFailed,
+    FunctionNotFound,
+    JoinCompleted,
+    JoinFailed,
+    ScheduleDelay,
+    Succeed,
+    TaskFailed,
+    TaskSucceeded,
+    TimedOut,
+    advance,
+    compile_program,
+    start,
+)
+
+logger = logging.getLogger(__name__)
+
+REGION = "us-east-1"
+ACCOUNT = "111111111111"
+DEFAULT_STATE_MACHINE_NAME = "heaviside-local"
+DEFAULT_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/heaviside-local"
+# Threads for Task handlers; Parallel and Map children beyond this queue up.
+MAX_WORKERS = 32
+
+SUCCEEDED = "SUCCEEDED"
+FAILED = "FAILED"
+TIMED_OUT = "TIMED_OUT"
+
+
+@dataclass
+class Execution:
+    """The outcome of a local run: `output` when SUCCEEDED, else `error` and `cause` (either may be None)."""
+
+    status: str
+    output: Any = None
+    error: str | None = None
+    cause: str | None = None
+    execution_arn: str = ""
+    name: str = ""
+    start_time: datetime | None = None
+    stop_time: datetime | None = None
+
+    def to_json(self) -> dict:
+        if self.status == SUCCEEDED:
+            return {"status": self.status, "output": self.output}
+        result: dict[str, Any] = {"status": self.status}
+        if self.error is not None:
+            result["error"] = self.error
+        if self.cause is not None:
+            result["cause"] = self.cause
+        return result
+
+
+def run(
+    definition: Any,
+    input: Any = None,
+    *,
+    functions: Mapping[str, Callable] | None = None,
+    time_scale: float = 1.0,
+    names: Mapping[str, str | None] | None = None,
+    execution_type: str = "STANDARD",
+    trace: Callable[[str], None] | None = None,
+) -> Execution:
+    """Run one execution of `definition` with `input` and return its outcome.
+
+    `definition` is a dict, JSON text, a path to a JSON or YAML file, or a
+    model from `heaviside.load_definition`; anything else is validated first
+    and raises `heaviside.InvalidDefinition`. `functions` maps function names
+    or ARNs to handlers ``(event, context)``. `time_scale` (> 0) multiplies
+    every Wait, retry interval, Task timeout and the execution timeout.
+    `names` may set ``state_machine``, ``execution`` and ``role_arn`` for the
+    context object. `trace` receives one line per state entered.
+    """
+    if not time_scale > 0:
+        raise ValueError(f"time_scale must be greater than 0, got {time_scale!r}")
+    model = _load(definition)
+    runner = _Runner(model, functions or {}, time_scale, names or {}, execution_type, trace)
+    return runner.run(input)
+
+
+def _load(definition: Any) -> Definition:
+    if isinstance(definition, Definition):
+        return definition
+    try:
+        from heaviside.asl.load import load_definition
+    except ImportError:  # pragma: no cover - the loader ships with heaviside
+        if isinstance(definition, str) and not Path(definition).exists():
+            definition = json.loads(definition)
+        return build_definition(definition)
+    return load_definition(definition)
+
+
+class ScaledClock:
+    """Time as the execution sees it: real elapsed time divided by the time scale."""
+
+    def __init__(self, time_scale: float):
+        self.time_scale = time_scale
+        self.start = datetime.now(timezone.utc)
+        self._origin = time.monotonic()
+
+    def now(self) -> datetime:
+        elapsed = (time.monotonic() - self._origin) / self.time_scale
+        return self.start + timedelta(seconds=elapsed)
+
+    def real_seconds_until(self, moment: datetime) -> float:
+        return max(0.0, (moment - self.now()).total_seconds() * self.time_scale)
+
+
+@dataclass
+class _Join:
+    fork: Fork
+    outputs: list
+    arrived: int = 0
+    failed: int = 0
+    next_index: int = 0
+    done: bool = False
+
+
+@dataclass(order=True)
+class _Timer:
+    due: datetime
+    sequence: int
+    cursor: Cursor = field(compare=False)
+    event: Any = field(compare=False)
+    token: int | None = field(default=None, compare=False)
+
+
+class LambdaContext:
+    """A Lambda-like context object for handlers run by the local runner.
+
+    Besides Lambda's attributes it has `time_scale` and `sleep(seconds)`, so
+    a test handler that stands for a slow function can wait in scaled time.
+    """
+
+    def __init__(self, function_name: str, request_id: str, deadline: float | None, time_scale: float):
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function_name}"
+        self.memory_limit_in_mb = "128"
+        self.aws_request_id = request_id
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "heaviside-local"
+        self.identity = None
+        self.client_context = None
+        self.time_scale = time_scale
+        self._deadline = deadline
+
+    def get_remaining_time_in_millis(self) -> int:
+        if self._deadline is None:
+            return 900_000
+        return max(0, int((self._deadline - time.monotonic()) / self.time_scale * 1000))
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds * self.time_scale)
+
+
+class _Runner:
+    def __init__(self, model, functions, time_scale, names, execution_type, trace):
+        self.program = compile_program(model)
+        self.functions = dict(functions)
+        self.time_scale = time_scale
+        self.names = names
+        self.execution_type = execution_type
+        self.trace = trace
+        self.clock = ScaledClock(time_scale)
+        self.events: queue.Queue = queue.Queue()
+        self.timers: list[_Timer] = []
+        self.sequence = itertools.count()
+        self.joins: dict[str, _Join] = {}
+        self.tasks: dict[int, bool] = {}
+        self.task_tokens = itertools.count()
+        self.outcome: Execution | None = None
+
+    def run(self, execution_input: Any) -> Execution:
+        execution = self._execution_info(execution_input)
+        self.execution = execution
+        deadline = None
+        if self.program.timeout_seconds:
+            deadline = execution.start_time + timedelta(seconds=self.program.timeout_seconds)
+
+        handler = _TraceHandler(execution.id, self.trace, self.clock) if self.trace else None
+        if handler:
+            handler.attach()
+        pool = ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="heaviside-task")
+        self.pool = pool
+        try:
+            self._perform(start(self.program, execution, self.clock.now()))
+            while self.outcome is None:
+                self._step(deadline)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+            if handler:
+                handler.detach()
+        self.outcome.execution_arn = execution.id
+        self.outcome.name = execution.name
+        self.outcome.start_time = execution.start_time
+        self.outcome.stop_time = self.clock.now()
+        return self.outcome
+
+    def _execution_info(self, execution_input: Any) -> ExecutionInfo:
+        machine_name = self.names.get("state_machine") or DEFAULT_STATE_MACHINE_NAME
+        execution_name = self.names.get("execution") or str(uuid.uuid4())
+        role_arn = self.names.get("role_arn") or DEFAULT_ROLE_ARN
+        machine_arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{machine_name}"
+        if self.execution_type == "EXPRESS":
+            execution_arn = f"arn:aws:states:{REGION}:{ACCOUNT}:express:{machine_name}:{execution_name}:{uuid.uuid4()}"
+        else:
+            execution_arn = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{machine_name}:{execution_name}"
+        return ExecutionInfo(
+            id=execution_arn,
+            name=execution_name,
+            input=execution_input,
+            start_time=self.clock.start,
+            role_arn=role_arn,
+            state_machine_id=machine_arn,
+            state_machine_name=machine_name,
+            execution_type=self.execution_type,
+        )
+
+    def _step(self, deadline: datetime | None) -> None:
+        """Wait for the next event or timer, then hand it to the engine."""
+        wake = self.timers[0].due if self.timers else None
+        if deadline is not None and (wake is None or deadline < wake):
+            wake = deadline
+        timeout = None if wake is None else self.clock.real_seconds_until(wake)
+        try:
+            cursor, event = self.events.get(timeout=timeout)
+        except queue.Empty:
+            now = self.clock.now()
+            if deadline is not None and now >= deadline:
+                self.outcome = Execution(TIMED_OUT)
+                return
+            while self.timers and self.timers[0].due <= now:
+                timer = heapq.heappop(self.timers)
+                if timer.token is not None:
+                    if not self.tasks.pop(timer.token, False):
+                        continue
+                self.events.put((timer.cursor, timer.event))
+            return
+        self._perform(advance(self.program, self.execution, cursor, event, self.clock.now()))
+
+    def _perform(self, actions) -> None:
+        for action in actions:
+            if isinstance(action, DispatchTask):
+                self._dispatch(action)
+            elif isinstance(action, ScheduleDelay):
+                self._schedule(action.until, action.cursor, DelayElapsed())
+            elif isinstance(action, Fork):
+                self._fork(action)
+            elif isinstance(action, Arrive):
+                self._arrive(action)
+            elif isinstance(action, Succeed):
+                self.outcome = Execution(SUCCEEDED, output=action.output)
+            elif isinstance(action, Fail):
+                self.outcome = Execution(FAILED, error=action.error, cause=action.cause)
+            elif isinstance(action, TimedOut):
+                self.outcome = Execution(TIMED_OUT)
+
+    def _schedule(self, due: datetime, cursor: Cursor, event: Any, token: int | None = None) -> None:
+        heapq.heappush(self.timers, _Timer(due, next(self.sequence), cursor, event, token))
+
+    def _dispatch(self, action: DispatchTask) -> None:
+        token = next(self.task_tokens)
+        self.tasks[token] = True
+        request_id = str(uuid.uuid4())
+        handler = self._find_function(action.function)
+        if handler is None:
+            logger.info("function %s not found for state %s", action.function, action.state)
+            self.tasks.pop(token, None)
+            self.events.put((action.cursor, FunctionNotFound(action.function, request_id)))
+            return
+        real_deadline = None
+        if action.timeout_seconds is not None:
+            due = self.clock.now() + timedelta(seconds=action.timeout_seconds)
+            self._schedule(due, action.cursor, TaskFailed("States.Timeout", ""), token)
+            real_deadline = time.monotonic() + action.timeout_seconds * self.time_scale
+        name = _function_name(action.function)
+        context = LambdaContext(name, request_id, real_deadline, self.time_scale)
+        logger.info("invoking %s for state %s", action.function, action.state)
+        self.pool.submit(self._invoke, token, handler, action, context)
+
+    def _invoke(self, token: int, handler: Callable, action: DispatchTask, context: LambdaContext) -> None:
+        try:
+            result = handler(action.payload, context)
+            event: Any = TaskSucceeded(_as_json(result), context.aws_request_id)
+        except Exception as error:  # the handler's own failure becomes the Task's error
+            event = FunctionFailed(_error_payload(error, context.aws_request_id), context.aws_request_id)
+        if self.tasks.pop(token, False):
+            self.events.put((action.cursor, event))
+
+    def _find_function(self, function: str) -> Callable | None:
+        if function in self.functions:
+            return self.functions[function]
+        name = _function_name(function)
+        if name in self.functions:
+            return self.functions[name]
+        for key, handler in self.functions.items():
+            if _function_name(key) == name:
+                return handler
+        return None
+
+    def _fork(self, fork: Fork) -> None:
+        join = _Join(fork, [None] * len(fork.children))
+        self.joins[fork.join_id] = join
+        if not fork.children:
+            self.events.put((fork.cursor, JoinCompleted([])))
+            return
+        limit = fork.max_concurrency or len(fork.children)
+        for _ in range(min(limit, len(fork.children))):
+            self._start_child(join)
+
+    def _start_child(self, join: _Join) -> None:
+        child = join.fork.children[join.next_index]
+        join.next_index += 1
+        self.events.put((child.cursor, Enter(child.input)))
+
+    def _arrive(self, arrival: Arrive) -> None:
+        join = self.joins.get(arrival.join_id)
+        if join is None or join.done:
+            return
+        join.arrived += 1
+        if arrival.failed:
+            join.failed += 1
+            if join.fork.exceeds_tolerance(join.failed):
+                join.done = True
+                error, cause = _join_failure(join.fork, arrival)
+                self.events.put((join.fork.cursor, JoinFailed(error, cause)))
+                return
+            output: Any = {"Error": arrival.error}
+            if arrival.cause is not None:
+                output["Cause"] = arrival.cause
+            join.outputs[arrival.index] = output
+        else:
+            join.outputs[arrival.index] = arrival.output
+        if join.arrived == len(join.fork.children):
+            join.done = True
+            del self.joins[arrival.join_id]
+            self.events.put((join.fork.cursor, JoinCompleted(join.outputs)))
+        elif join.next_index < len(join.fork.children):
+            self._start_child(join)
+
+
+def _join_failure(fork: Fork, arrival: Arrive) -> tuple[str | None, str | None]:
+    if fork.tolerated_failure_count is None and fork.tolerated_failure_percentage is None:
+        return arrival.error, arrival.cause
+    return (
+        "States.ExceedToleratedFailureThreshold",
+        "The specified tolerated failure threshold for the Map state was exceeded.",
+    )
+
+
+def _function_name(function: str) -> str:
+    """Return the bare function name of a name, partial ARN or ARN (with or without a qualifier)."""
+    parts = function.split(":")
+    if "function" in parts:
+        position = parts.index("function")
+        if position + 1 < len(parts):
+            return parts[position + 1]
+    return function
+
+
+def _as_json(result: Any) -> Any:
+    """Return a handler's result as Lambda delivers it: JSON text is parsed, bytes included."""
+    if isinstance(result, (bytes, bytearray)):
+        text = bytes(result).decode("utf-8", errors="replace")
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return json.loads(json.dumps(result))
+
+
+def _error_payload(error: Exception, request_id: str) -> dict:
+    """Build the Lambda Python runtime's error payload for an exception a handler raised."""
+    frames = traceback.extract_tb(error.__traceback__)[1:]
+    stack = [f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}\n    {frame.line}\n' for frame in frames]
+    return {
+        "errorMessage": str(error),
+        "errorType": type(error).__name__,
+        "requestId": request_id,
+        "stackTrace": stack,
+    }
+
+
+class _TraceHandler(logging.Handler):
+    """Receive the engine's per-state debug records of one execution and pass trace lines on."""
+
+    def __init__(self, execution_id: str, sink: Callable[[str], None], clock: ScaledClock):
+        super().__init__(logging.DEBUG)
+        self.execution_id = execution_id
+        self.sink = sink
+        self.clock = clock
+        self._engine_logger = logging.getLogger("heaviside.engine.interpreter")
+        self._previous_level = self._engine_logger.level
+        self._lock = threading.Lock()
+
+    def attach(self) -> None:
+        self._engine_logger.addHandler(self)
+        self._engine_logger.setLevel(logging.DEBUG)
+
+    def detach(self) -> None:
+        self._engine_logger.removeHandler(self)
+        self._engine_logger.setLevel(self._previous_level)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "heaviside_execution", None) != self.execution_id:
+            return
+        elapsed = (self.clock.now() - self.clock.start).total_seconds()
+        self.sink(f"{elapsed:10.3f}s  {record.heaviside_type:<8}  {record.heaviside_state}")
