@@ -12,8 +12,9 @@ matter here:
   because something is missing.
 
 Definite paths are compiled to a tuple of keys and indexes and evaluated by a short
-loop, because they run on every transition. Indefinite paths go to python-jsonpath
-(see docs/jsonpath.md for the measured choice).
+loop, because they run on every transition. Indefinite paths are evaluated segment
+by segment, and their filter expressions by python-jsonpath (see docs/jsonpath.md
+for the measured choice).
 """
 
 from __future__ import annotations
@@ -471,15 +472,176 @@ class _SegmentParser:
 # -- indefinite paths --------------------------------------------------------
 
 
-def _compile_query(text: str, parsed: _ParsedPath):
-    """Compile an indefinite path with python-jsonpath, rooted at `$`."""
+def _compile_query(text: str, parsed: _ParsedPath) -> _IndefiniteQuery | _LibraryQuery:
+    """Compile an indefinite path into an object with `findall(root) -> list`.
+
+    Names, indexes, slices, wildcards and recursive descent are evaluated here
+    with Jayway's rules (a slice or wildcard on a value of the wrong type selects
+    nothing). Filter expressions are evaluated by python-jsonpath, which accepts
+    Jayway's filter syntax (&&, ||, !, comparisons, `in`, `=~ /regex/`). A filter
+    that refers to the root (`$`) needs the whole document, so such a path goes
+    to python-jsonpath as a whole.
+    """
+    segments = parsed.segments
+    if any(_filter_refers_to_root(segment) for segment in segments):
+        return _LibraryQuery(text, "$" + text[parsed.body_start:])
+    return _IndefiniteQuery(text, segments)
+
+
+class _IndefiniteQuery:
+    __slots__ = ("_steps",)
+
+    def __init__(self, text: str, segments: list[tuple]):
+        last = len(segments) - 1
+        self._steps = tuple(_compile_step(text, kind, argument, position == last) for position, (kind, argument) in enumerate(segments))
+
+    def findall(self, root: Any) -> list:
+        nodes = [root]
+        for step in self._steps:
+            nodes = step(nodes)
+        return nodes
+
+
+class _LibraryQuery:
+    __slots__ = ("_query",)
+
+    def __init__(self, text: str, body: str):
+        self._query = _compile_with_library(text, body)
+
+    def findall(self, root: Any) -> list:
+        import jsonpath
+
+        try:
+            return self._query.findall(root)
+        except jsonpath.JSONPathError:
+            # NOTE: a filter that fails at run time (a type error inside the
+            # expression) selects nothing here; Jayway's behaviour is unverified.
+            return []
+
+
+def _compile_step(text: str, kind: str, argument: Any, is_last: bool):
+    if kind == "name":
+        return lambda nodes: [node[argument] for node in nodes if type(node) is dict and argument in node]
+    if kind == "index":
+        return lambda nodes: [node[argument] for node in nodes if type(node) is list and -len(node) <= argument < len(node)]
+    if kind == "indexes":
+        return lambda nodes: [
+            node[index] for node in nodes if type(node) is list for index in argument if -len(node) <= index < len(node)
+        ]
+    if kind == "names":
+        if is_last:
+            # Jayway merges several names at the end of a path into one object per node.
+            return lambda nodes: [{name: node[name] for name in argument if name in node} for node in nodes if type(node) is dict]
+        return lambda nodes: [node[name] for node in nodes if type(node) is dict for name in argument if name in node]
+    if kind == "wildcard":
+        return _select_children
+    if kind == "slice":
+        start, end = argument
+        return lambda nodes: [item for node in nodes if type(node) is list for item in node[start:end]]
+    if kind == "filter":
+        return _FilterStep(text, argument)
+    if kind == "descent":
+        inner_kind, inner_argument = argument
+        if inner_kind == "filter":
+            # Under recursive descent a filter tests every node below the start
+            # (objects, arrays and scalars), each once.
+            predicate = _FilterStep(text, inner_argument)
+            return lambda nodes: predicate.select_matching([item for node in nodes for item in _descendants(node)])
+        inner = _compile_step(text, inner_kind, inner_argument, is_last)
+        return lambda nodes: inner([item for node in nodes for item in _self_and_descendants(node)])
+    raise AssertionError(f"unknown path segment kind {kind!r}")
+
+
+def _select_children(nodes: list) -> list:
+    children = []
+    for node in nodes:
+        if type(node) is dict:
+            children.extend(node.values())
+        elif type(node) is list:
+            children.extend(node)
+    return children
+
+
+def _self_and_descendants(node: Any) -> list:
+    """Return the node and every value below it, in document order (pre-order)."""
+    collected = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        collected.append(current)
+        if type(current) is dict:
+            stack.extend(reversed(list(current.values())))
+        elif type(current) is list:
+            stack.extend(reversed(current))
+    return collected
+
+
+def _descendants(node: Any) -> list:
+    return _self_and_descendants(node)[1:]
+
+
+class _FilterStep:
+    """A filter segment `[?(expression)]`, evaluated with python-jsonpath.
+
+    On an array it selects the elements that match; on an object it selects the
+    object itself when it matches (Jayway applies a filter to a non-array value).
+    """
+
+    __slots__ = ("_query",)
+
+    def __init__(self, text: str, expression: str):
+        self._query = _compile_with_library(text, f"$[?({expression})]")
+
+    def __call__(self, nodes: list) -> list:
+        selected = []
+        for node in nodes:
+            if type(node) is list:
+                selected.extend(self._find(node))
+            elif type(node) is dict:
+                selected.extend(self._find([node]))
+        return selected
+
+    def select_matching(self, nodes: list) -> list:
+        return self._find(nodes)
+
+    def _find(self, candidates: list) -> list:
+        import jsonpath
+
+        try:
+            return self._query.findall(candidates)
+        except jsonpath.JSONPathError:
+            # NOTE: see _LibraryQuery.findall; a failing filter selects nothing.
+            return []
+
+
+def _filter_refers_to_root(segment: tuple) -> bool:
+    kind, argument = segment
+    if kind == "descent":
+        return _filter_refers_to_root(argument)
+    if kind != "filter":
+        return False
+    quote = None
+    for char in argument:
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "'\"":
+            quote = char
+        elif char == "$":
+            return True
+    return False
+
+
+def _compile_with_library(text: str, body: str):
     import jsonpath
 
-    body = "$" + text[parsed.body_start:]
     try:
         return jsonpath.compile(body)
     except jsonpath.JSONPathError as error:
-        raise DefinitionSyntaxError(f"The path '{text}' is invalid: {error}") from None
+        # python-jsonpath's messages span several lines with a caret diagram;
+        # the first line names the problem.
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise DefinitionSyntaxError(f"The path '{text}' is invalid: {reason}") from None
 
 
 # -- helpers ---------------------------------------------------------------
