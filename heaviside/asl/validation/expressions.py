@@ -59,7 +59,7 @@ def check_path(report: Report, path: str, value: Any, field: str, *, nullable: b
     if not value.startswith("$"):
         report.add(path, f"{field} {quote(value)} is not a valid JSONPath; a path starts with '$' (for example '$.{value}').")
         return
-    _compile(report, path, "heaviside.asl.paths", "compile_path", value, f"{field} {quote(value)} is not a valid JSONPath")
+    _compile(report, path, "heaviside.asl.paths", "compile_path", value, f"Invalid {field}")
 
 
 def check_reference_path(report: Report, path: str, value: Any, field: str, *, nullable: bool = False) -> None:
@@ -73,10 +73,7 @@ def check_reference_path(report: Report, path: str, value: Any, field: str, *, n
     if not value.startswith("$"):
         report.add(path, f"{field} {quote(value)} is not a valid JSONPath; a path starts with '$' (for example '$.{value}').")
         return
-    _compile(
-        report, path, "heaviside.asl.paths", "compile_reference_path", value,
-        f"{field} {quote(value)} is not a valid reference path",
-    )  # fmt: skip
+    _compile(report, path, "heaviside.asl.paths", "compile_reference_path", value, f"Invalid {field}")
 
 
 def check_path_or_intrinsic(report: Report, path: str, value: Any, field: str) -> None:
@@ -87,7 +84,7 @@ def check_path_or_intrinsic(report: Report, path: str, value: Any, field: str) -
     if value.startswith(INTRINSIC_PREFIX):
         check_intrinsic(report, path, value, field)
     elif value.startswith("$"):
-        _compile(report, path, "heaviside.asl.paths", "compile_path", value, f"The value {quote(value)} of {field} is not a valid JSONPath")
+        _compile(report, path, "heaviside.asl.paths", "compile_path", value, f"Invalid path in {field}")
     else:
         report.add(
             path,
@@ -99,7 +96,7 @@ def check_path_or_intrinsic(report: Report, path: str, value: Any, field: str) -
 def check_intrinsic(report: Report, path: str, value: str, field: str) -> None:
     module = _optional_module("heaviside.asl.intrinsics")
     if module is not None and hasattr(module, "parse_intrinsic"):
-        _call(report, path, module.parse_intrinsic, value, f"The intrinsic function call {quote(value)} in {field} is invalid")
+        _call(report, path, module.parse_intrinsic, value, f"Invalid intrinsic function call in {field}")
         return
 
     # TODO: drop this stand-in check once heaviside.asl.intrinsics provides
@@ -132,7 +129,7 @@ def check_jsonata_text(report: Report, path: str, value: str) -> None:
         if not value[2:-2].strip():
             report.add(path, f"The JSONata expression {quote(value)} is empty; write an expression between '{{%' and '%}}'.", INVALID_JSONATA_EXPRESSION)
         return
-    _call(report, path, module.compile_jsonata, value, f"The JSONata expression {quote(value)} is invalid", INVALID_JSONATA_EXPRESSION)
+    _call(report, path, module.compile_jsonata, value, "Invalid JSONata expression", INVALID_JSONATA_EXPRESSION)
 
 
 def check_jsonata_template(report: Report, path: str, value: Any) -> None:
@@ -207,7 +204,10 @@ def _optional_module(name: str):
         module = importlib.import_module(name)
     except ModuleNotFoundError as error:
         if error.name != name:
-            raise
+            logger.warning("%s cannot be imported (%s); its expressions are checked only roughly", name, error)
+        module = None
+    except ImportError as error:
+        logger.warning("%s cannot be imported (%s); its expressions are checked only roughly", name, error)
         module = None
     _MODULES[name] = module
     return module
