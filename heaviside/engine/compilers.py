@@ -64,13 +64,13 @@ def payload_template(obj: Any, field_name: str):
     return compile_payload_template(obj, field_name)
 
 
-def jsonata_template(obj: Any):
+def jsonata_template(obj: Any, field_name: str | None = None):
     """Compile a JSONata-era template (Arguments, Output, ItemSelector) with ``{% %}`` strings inside."""
     if obj is ABSENT:
         return None
     from heaviside.asl import jsonata
 
-    return jsonata.compile_jsonata_template(obj)
+    return jsonata.compile_jsonata_template(obj, field_name)
 
 
 def jsonata_value(obj: Any):
@@ -79,6 +79,28 @@ def jsonata_value(obj: Any):
     if _is_jsonata_text(obj):
         return JsonataValue(obj)
     return Constant(obj)
+
+
+def jsonata_items(obj: Any):
+    """Compile a JSONata Map's Items: one expression string, or an array whose elements may be expressions."""
+    if obj is ABSENT or obj is None:
+        return None
+    if _is_jsonata_text(obj):
+        return JsonataValue(obj)
+    return ItemsTemplate(jsonata_template(obj, "Items"))
+
+
+class ItemsTemplate:
+    """A literal Items array with ``{% %}`` strings inside, evaluated element by element."""
+
+    __slots__ = ("template",)
+    is_expression = False
+
+    def __init__(self, template):
+        self.template = template
+
+    def evaluate_items(self, states: Mapping, variables: Mapping) -> Any:
+        return self.template.evaluate(states, variables)
 
 
 def number_field(value: Any, jsonata: bool):
@@ -101,7 +123,7 @@ def assign(obj: Any, jsonata: bool):
 
 def choice_rule(rule: Mapping[str, Any], jsonata: bool):
     if jsonata:
-        return JsonataValue(rule.get("Condition"))
+        return jsonata_value(rule.get("Condition"))
     from heaviside.asl.choice import compile_choice_rule
 
     return compile_choice_rule(dict(rule))

@@ -58,13 +58,14 @@ def build_context(
     execution: ExecutionInfo,
     state_name: str,
     entered_time: str,
-    retry_count: int = 0,
+    retry_count: int | None = None,
     map_item: tuple[int, Any] | None = None,
 ) -> dict:
     """Build the context object as a state sees it.
 
-    AWS shows ``State.RetryCount`` only once the state has been retried, and
-    ``Map.Item`` only in a Map's ItemSelector.
+    `retry_count` is None for states that AWS shows without
+    ``State.RetryCount`` (Pass, Choice ...). ``Map.Item`` appears only in a
+    Map's ItemSelector.
     """
     execution_part: dict[str, Any] = {
         "Id": execution.id,
@@ -76,7 +77,7 @@ def build_context(
     if execution.execution_type != "EXPRESS":
         execution_part["RedriveCount"] = execution.redrive_count
     state_part: dict[str, Any] = {"Name": state_name, "EnteredTime": entered_time}
-    if retry_count:
+    if retry_count is not None:
         state_part["RetryCount"] = retry_count
     context: dict[str, Any] = {
         "Execution": execution_part,

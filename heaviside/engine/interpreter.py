@@ -174,4 +174,6 @@ class Run:
             frame = cursor.frames[-1]
             return Arrive(frame.join_id, frame.index, failed=True, error=error, cause=cause)
         logger.info("execution %s failed in state %s: %s", self.execution.id, cursor.state, error)
-        return Fail(error, cause)
+        # AWS leaves an empty cause out of the execution's failure (a Task
+        # timeout's cause is "" in the error output, and absent here).
+        return Fail(error, cause or None)

@@ -1,4 +1,4 @@
-"""JSONata fields of a state: evaluation with the field name in AWS's messages,
+"""JSONata fields of a state: evaluation with the field name AWS's messages use,
 and the typed fields (TimeoutSeconds, Seconds, Items, MaxConcurrency ...)."""
 
 from __future__ import annotations
@@ -11,10 +11,22 @@ from heaviside.asl.errors import StatesError
 
 def evaluate(compiled, states: Mapping, variables: Mapping, field: str) -> Any:
     """Evaluate a JSONata template or expression for `field` (``Output``, ``Arguments`` ...)."""
-    try:
-        return compiled.evaluate(states, variables)
-    except StatesError as error:
-        raise _with_field(error, field) from None
+    if not getattr(compiled, "is_expression", True):
+        return compiled.evaluate()
+    expression = getattr(compiled, "expression", compiled)
+    return expression.evaluate(states, variables, field=field)
+
+
+def typed_field(compiled, states: Mapping, variables: Mapping, field: str) -> Any:
+    """Evaluate a field whose value must have one type and range, such as TimeoutSeconds or Items.
+
+    A literal in the definition passed validation and is returned as it is.
+    """
+    if not compiled.is_expression:
+        return compiled.evaluate()
+    from heaviside.asl.jsonata import evaluate_field
+
+    return evaluate_field(compiled.expression, field, states, variables)
 
 
 def condition(compiled, states: Mapping, variables: Mapping) -> bool:
@@ -23,7 +35,8 @@ def condition(compiled, states: Mapping, variables: Mapping) -> bool:
         raise StatesError(
             "States.QueryEvaluationError",
             f"The JSONata expression '{_text(compiled)}' specified for the field 'Condition' "
-            f"returned an unexpected data type. Expected type: boolean, but was: {_json(value)}",
+            f"returned an unexpected result type. Expected 'boolean', but was '{_json_type(value)}' "
+            f"for value: {_json(value)}",
         )
     return value
 
@@ -31,93 +44,56 @@ def condition(compiled, states: Mapping, variables: Mapping) -> bool:
 def timeout_field(compiled, states: Mapping, variables: Mapping, field: str) -> float | None:
     if compiled is None:
         return None
-    if not compiled.is_expression:
-        return float(compiled.evaluate())
-    return float(integer_field(compiled, states, variables, field, minimum=1))
+    return float(typed_field(compiled, states, variables, field))
 
 
 def wait_seconds(compiled, states: Mapping, variables: Mapping) -> int:
-    return integer_field(compiled, states, variables, "Seconds", minimum=0)
+    return typed_field(compiled, states, variables, "Seconds")
 
 
 def string_field(compiled, states: Mapping, variables: Mapping, field: str) -> str | None:
     if compiled is None:
         return None
-    if not compiled.is_expression:
-        return compiled.evaluate()
-    value = evaluate(compiled, states, variables, field)
-    if isinstance(value, str):
-        return value
-    return _json(value)
+    return typed_field(compiled, states, variables, field)
 
 
 def map_items(compiled, states: Mapping, variables: Mapping) -> list:
-    value = compiled.evaluate(states, variables) if not compiled.is_expression else evaluate(
-        compiled, states, variables, "Items"
-    )
-    if not isinstance(value, list):
-        if compiled.is_expression:
-            raise StatesError(
-                "States.QueryEvaluationError",
-                f"The JSONata expression '{_text(compiled)}' specified for the field 'Items' "
-                f"returned an unexpected data type. Expected type: array, but was: {_json(value)}",
-            )
-        raise StatesError("States.QueryEvaluationError", f"Map state input must be an array but was: {_json(value)}")
-    return value
+    if compiled.is_expression:
+        return typed_field(compiled, states, variables, "Items")
+    return map_input_items(compiled.evaluate_items(states, variables))
+
+
+def map_input_items(value: Any) -> list:
+    from heaviside.asl.jsonata import map_input_items as check
+
+    return check(value)
 
 
 def integer_field(compiled, states: Mapping, variables: Mapping, field: str, minimum: int | None = None) -> int:
-    if not compiled.is_expression:
-        return int(compiled.evaluate())
-    value = evaluate(compiled, states, variables, field)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise StatesError(
-            "States.QueryEvaluationError",
-            f"The JSONata expression '{_text(compiled)}' specified for the field '{field}' "
-            f"returned an unexpected data type. Expected type: integer, but was: {_json(value)}",
-        )
-    if minimum is not None and value < minimum:
-        raise StatesError(
-            "States.QueryEvaluationError",
-            f"The JSONata expression '{_text(compiled)}' specified for the field '{field}' "
-            f"returned a value out of range: {value}",
-        )
-    return value
+    return int(typed_field(compiled, states, variables, field))
 
 
 def number_field(compiled, states, variables, field: str, minimum=None, maximum=None) -> float:
-    if not compiled.is_expression:
-        return float(compiled.evaluate())
-    value = evaluate(compiled, states, variables, field)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise StatesError(
-            "States.QueryEvaluationError",
-            f"The JSONata expression '{_text(compiled)}' specified for the field '{field}' "
-            f"returned an unexpected data type. Expected type: number, but was: {_json(value)}",
-        )
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        raise StatesError(
-            "States.QueryEvaluationError",
-            f"The JSONata expression '{_text(compiled)}' specified for the field '{field}' "
-            f"returned a value out of range: {value}",
-        )
-    return float(value)
-
-
-def _with_field(error: StatesError, field: str) -> StatesError:
-    # TODO: adopt the field-name hook of heaviside.asl.jsonata once it lands;
-    # until then the evaluator's cause is passed on unchanged.
-    return error
+    return float(typed_field(compiled, states, variables, field))
 
 
 def _text(compiled) -> str:
-    text = getattr(compiled, "text", "")
-    text = text.strip()
-    if text.startswith("{%") and text.endswith("%}"):
-        text = text[2:-2].strip()
-    return text
+    expression = getattr(compiled, "expression", None)
+    return getattr(expression, "body", "") if expression is not None else ""
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
 
 
 def _json(value: Any) -> str:

@@ -43,7 +43,7 @@ def invocation(state, effective: Any) -> tuple[str, Any]:
         function = effective["FunctionName"]
         if not isinstance(function, str):
             raise StatesError("States.Runtime", f"FunctionName must be a string, but was {json.dumps(function)}")
-        return function, effective.get("Payload")
+        return function, _invoke_payload(effective.get("Payload"))
     if resource.startswith("arn:") and not resource.startswith(_LAMBDA_ARN_PREFIX):
         raise unprefixed_error(
             "States.Runtime",
@@ -52,6 +52,22 @@ def invocation(state, effective: Any) -> tuple[str, Any]:
             f"'{LAMBDA_INVOKE}') only.",
         )
     return resource, effective
+
+
+def _invoke_payload(payload: Any) -> Any:
+    """Return the event a handler receives from lambda:invoke.
+
+    Step Functions sends a string Payload as the request body itself, so JSON
+    text arrives parsed; a missing or null Payload arrives as an empty object.
+    """
+    if payload is None:
+        return {}
+    if isinstance(payload, str):
+        try:
+            return json.loads(payload)
+        except ValueError:
+            return payload
+    return payload
 
 
 def result_label(state) -> str:

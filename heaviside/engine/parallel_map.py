@@ -58,10 +58,8 @@ def execute_map(run, cursor: Cursor, state, raw_input: Any):
         items = effective
         if fields["items"] is not None:
             items = jsonata_support.map_items(fields["items"], states, variables)
-        elif not isinstance(items, list):
-            raise StatesError(
-                "States.QueryEvaluationError", f"Map state input must be an array but was: {io.json_text(items)}"
-            )
+        else:
+            items = jsonata_support.map_input_items(items)
     else:
         effective = io.select(state.input_path, raw_input, context, variables)
         items = effective
@@ -190,14 +188,14 @@ def _batches(batcher: dict, items: list) -> list:
 
 def _max_concurrency(state, effective, context, variables, states) -> int:
     fields = state.fields
-    constant = fields["max_concurrency"]
-    if constant is not None:
+    path = fields["max_concurrency_path"]
+    if path is None:
+        constant = fields["max_concurrency"]
+        if constant is None:
+            return 0
         if states is not None and constant.is_expression:
             return jsonata_support.integer_field(constant, states, variables, "MaxConcurrency", minimum=0)
         return int(constant.evaluate())
-    path = fields["max_concurrency_path"]
-    if path is None:
-        return 0
     value = _select(path, effective, context, variables)
     if isinstance(value, bool) or not isinstance(value, int):
         raise StatesError(

@@ -194,7 +194,7 @@ def _compile_map(state: model.MapState, compiled: CompiledState) -> None:
     compiled.branches = (body,) if body is not None else ()
     compiled.inline = body is not None and _is_control_only(body)
     if jsonata:
-        fields["items"] = compilers.jsonata_value(state.items)
+        fields["items"] = compilers.jsonata_items(state.items)
         fields["item_selector"] = compilers.jsonata_template(state.item_selector)
     else:
         fields["items_path"] = compilers.path(state.items_path, absent=None)

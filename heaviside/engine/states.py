@@ -29,8 +29,16 @@ def execute(run, cursor: Cursor, state, state_input: Any):
     return handler(run, cursor, state, state_input)
 
 
+# State types whose context object has State.RetryCount (recorded: a Task's
+# Parameters read $$.State.RetryCount as 0 before any retry; a Pass state's
+# $$.State has Name and EnteredTime only).
+_RETRYING_TYPES = frozenset({"Task", "Parallel", "Map"})
+
+
 def context_for(run, cursor: Cursor, map_item: tuple[int, Any] | None = None) -> dict:
-    return build_context(run.execution, cursor.state, cursor.entered, cursor.retry_count, map_item)
+    state_type = run.program.states[cursor.state].type
+    retry_count = cursor.retry_count if state_type in _RETRYING_TYPES else None
+    return build_context(run.execution, cursor.state, cursor.entered, retry_count, map_item)
 
 
 def leave(cursor: Cursor, state, output: Any, next_state: str | None = None):
