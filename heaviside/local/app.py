@@ -25,6 +25,7 @@ import os
 import re
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -667,16 +668,17 @@ def run_machine(
     time_scale: float = 1.0,
     through: str = "inprocess",
     execution_name: str | None = None,
-    on_transition: Callable[[Any], None] | None = None,
+    on_transition: Callable[[float, str, str], None] | None = None,
 ) -> RunResult:
     """Run one execution of a template's state machine and return its outcome.
 
     `mocks` maps Task state names to a `StateMock` or to a callable
     ``(event, context)`` that replaces the function for that state only.
-    `time_scale` multiplies Wait and retry delays (0 runs them without
-    sleeping). `through` is ``inprocess`` (the in-process runner) or
-    ``lambda`` (the local Lambda endpoint, as deployed functions would run).
-    `on_transition` receives each trace record of the runner.
+    `time_scale` (> 0) multiplies Wait and retry delays, and Task and
+    execution timeouts too. `through` is ``inprocess`` (the in-process runner)
+    or ``lambda`` (the local Lambda endpoint, as deployed functions would run).
+    `on_transition` is called with the elapsed execution time in seconds, the
+    state type and the state name of every state entered.
     """
     app = template if isinstance(template, TemplateApp) else load_template(template)
     spec = app.machine(machine)
@@ -684,15 +686,15 @@ def run_machine(
     states_entered: list[str] = []
     states_lock = threading.Lock()
 
-    def trace(record: Any) -> None:
-        state = _entered_state(record)
-        if state is not None:
+    def trace(line: str) -> None:
+        entered = _entered_state(line)
+        if entered is not None:
             with states_lock:
-                states_entered.append(state)
-        if on_transition is not None:
-            on_transition(record)
+                states_entered.append(entered[2])
+            if on_transition is not None:
+                on_transition(*entered)
 
-    names = _context_names(app, spec, execution_name)
+    names = _context_names(spec, execution_name)
     with function_environment(app):
         functions = {**app.handlers(), **mock_functions}
         if through == "inprocess":
@@ -713,25 +715,184 @@ def run_machine(
     )
 
 
-def _context_names(app: TemplateApp, spec: MachineSpec, execution_name: str | None) -> dict[str, str]:
+def _context_names(spec: MachineSpec, execution_name: str | None) -> dict[str, str]:
     import uuid
 
-    name = execution_name or str(uuid.uuid4())
-    prefix = f"arn:aws:states:{app.region}:{LOCAL_ACCOUNT_ID}"
     return {
-        "state_machine_name": spec.name,
-        "state_machine_arn": f"{prefix}:stateMachine:{spec.name}",
-        "execution_name": name,
-        "execution_arn": f"{prefix}:execution:{spec.name}:{name}",
+        "state_machine": spec.name,
+        "execution": execution_name or str(uuid.uuid4()),
         "role_arn": f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:role/{spec.name}-role",
     }
 
 
-def _entered_state(record: Any) -> str | None:
-    # TODO: adapt to the local runner's trace records once they are published.
-    return None
+def _entered_state(line: str) -> tuple[float, str, str] | None:
+    """Split a runner trace line ("  0.012s  Task      ChargePayment") into seconds, type and state."""
+    # TODO: the runner's trace passes formatted lines; structured records
+    # (state, type, time) would spare this parsing.
+    parts = str(line).split(None, 2)
+    if len(parts) != 3 or not parts[0].endswith("s"):
+        return None
+    try:
+        seconds = float(parts[0][:-1])
+    except ValueError:
+        return None
+    return seconds, parts[1], parts[2].strip()
 
 
 def _run_through_lambda(app, definition, execution_input, mock_functions, time_scale, names):
     # TODO: call heaviside.runtime.testing.run_through_lambda once it exists.
     raise TemplateError("--through lambda is not available yet: the local Lambda path is not built")
+
+
+# ---------------------------------------------------------------------------
+# Command line
+
+
+def add_template_arguments(parser) -> None:
+    """Add the options of ``heaviside run TEMPLATE`` that a definition run does not have.
+
+    For ``heaviside run``'s own parser: options it already defines are skipped.
+    """
+    existing = {option for action in parser._actions for option in action.option_strings}
+    options = [
+        ("--mock", dict(action="append", default=[], metavar="STATE=@FILE",
+                        help="replace the Task state STATE by a mock response, given as JSON text or @FILE "
+                             "(JSON or YAML): {\"Return\": value} or {\"Throw\": {\"Error\": ..., \"Cause\": ...}}; "
+                             "repeat for several states")),
+        ("--mock-file", dict(metavar="FILE", help="JSON or YAML file that maps state names to mock responses")),
+        ("--through", dict(choices=["inprocess", "lambda"], default="inprocess",
+                           help="run the functions in this process (default) or behind the local Lambda endpoint")),
+        ("--execution-name", dict(metavar="NAME", help="name of the execution in the context object (default: a UUID)")),
+    ]
+    for option, settings in options:
+        if option not in existing:
+            parser.add_argument(option, **settings)
+
+
+def run_template(args) -> int:
+    """Run ``heaviside run TEMPLATE [MACHINE] --input JSON|@FILE`` and return the exit status.
+
+    Reads these attributes of `args` (missing ones take their defaults):
+    ``template`` (or ``definition``), ``machine``, ``input``, ``mock``,
+    ``mock_file``, ``time_scale``, ``through``, ``trace``, ``execution_name``.
+    Prints each state entered and Map progress to stderr, and the outcome as
+    JSON to stdout. Returns 0 when the execution succeeded, 1 when it failed
+    or timed out, and 2 when the template or an option is invalid.
+    """
+    from heaviside.asl.errors import InvalidDefinition
+
+    template_path = getattr(args, "template", None) or getattr(args, "definition", None)
+    try:
+        app = load_template(template_path)
+        spec = app.machine(getattr(args, "machine", None))
+        execution_input = _read_input(getattr(args, "input", None))
+        mocks = read_mock_options(getattr(args, "mock", None), getattr(args, "mock_file", None))
+        printer = ProgressPrinter(spec.definition, verbose=bool(getattr(args, "trace", False)))
+        _print_status(f"Running {spec.name} ({spec.logical_id}) from {template_path}")
+        result = run_machine(
+            app,
+            execution_input,
+            machine=spec.logical_id,
+            mocks=mocks,
+            time_scale=float(getattr(args, "time_scale", None) or 1.0),
+            through=getattr(args, "through", None) or "inprocess",
+            execution_name=getattr(args, "execution_name", None),
+            on_transition=printer.state_entered,
+        )
+    except InvalidDefinition as error:
+        _print_status(f"heaviside: the definition of state machine {spec.logical_id} in {spec.source} is invalid:")
+        for problem in error.errors:
+            _print_status(f"  {problem}")
+        return 2
+    except (HeavisideError, ValueError) as error:
+        _print_status(f"heaviside: {error}")
+        return 2
+
+    printer.finish()
+    outcome: dict[str, Any] = {"status": result.status}
+    if result.status == "SUCCEEDED":
+        outcome["output"] = result.output
+    else:
+        outcome.update({key: value for key, value in (("error", result.error), ("cause", result.cause)) if value is not None})
+    print(json.dumps(outcome, indent=2, ensure_ascii=False))
+    return 0 if result.status == "SUCCEEDED" else 1
+
+
+def _read_input(value: str | None) -> Any:
+    if value is None:
+        return {}
+    return read_json_argument(value, "--input")
+
+
+def _print_status(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class ProgressPrinter:
+    """Print the states an execution enters, folding Map iterations into progress lines.
+
+    Without `verbose`, the states inside a Map's iterations are not printed one
+    by one. Instead, the Map prints how many iterations have started: at the
+    first, then at most once per `interval` seconds of real time, and once more
+    when the execution enters a state outside the Map.
+    """
+
+    def __init__(self, definition: dict, *, verbose: bool = False, interval: float = 1.0):
+        self.verbose = verbose
+        self.interval = interval
+        # The first state of each Map's iteration, mapped to the Map state's name.
+        self.iteration_starts: dict[str, str] = {}
+        self.inside_map: set[str] = set()
+        self._index_maps(definition, inside=False)
+        self.started: dict[str, int] = {}
+        self.printed: dict[str, tuple[int, float]] = {}
+        self._lock = threading.Lock()
+
+    def state_entered(self, seconds: float, state_type: str, state: str) -> None:
+        with self._lock:
+            map_state = self.iteration_starts.get(state)
+            if map_state is not None:
+                self.started[map_state] = self.started.get(map_state, 0) + 1
+                if not self.verbose:
+                    self._print_progress(map_state, seconds, final=False)
+            if self.verbose or state not in self.inside_map:
+                if state not in self.inside_map:
+                    self._flush(seconds)
+                _print_status(f"{seconds:10.3f}s  {state_type:<8}  {state}")
+
+    def finish(self) -> None:
+        """Print the final iteration counts that are not printed yet."""
+        with self._lock:
+            self._flush(None)
+
+    def _flush(self, seconds: float | None) -> None:
+        if self.verbose:
+            return
+        for map_state in list(self.started):
+            self._print_progress(map_state, seconds, final=True)
+            del self.started[map_state]
+            self.printed.pop(map_state, None)
+
+    def _print_progress(self, map_state: str, seconds: float | None, final: bool) -> None:
+        count = self.started[map_state]
+        printed_count, printed_at = self.printed.get(map_state, (0, 0.0))
+        now = time.monotonic()
+        due = printed_count == 0 or now - printed_at >= self.interval
+        if count == printed_count or not (final or due):
+            return
+        self.printed[map_state] = (count, now)
+        elapsed = f"{seconds:10.3f}s" if seconds is not None else " " * 11
+        noun = "iteration" if count == 1 else "iterations"
+        _print_status(f"{elapsed}  {'':<8}  {map_state}: {count} {noun} started")
+
+    def _index_maps(self, definition: dict, inside: bool) -> None:
+        for name, state in (definition.get("States") or {}).items():
+            if inside:
+                self.inside_map.add(name)
+            for branch in state.get("Branches") or []:
+                self._index_maps(branch, inside)
+            for key in ("ItemProcessor", "Iterator"):
+                processor = state.get(key)
+                if isinstance(processor, dict):
+                    self.iteration_starts[processor.get("StartAt")] = name
+                    self._index_maps(processor, inside=True)
