@@ -80,22 +80,40 @@ class PathArgument:
 
     path: Path
 
-    def evaluate(self, value: Any, context: Mapping | None, variables: Mapping | None) -> Any:
-        return self.path.get(value, context, variables)
+    @property
+    def evaluate(self) -> Callable[[Any, Mapping | None, Mapping | None], Any]:
+        return self.path.get
 
 
-@dataclass(frozen=True)
 class IntrinsicCall:
-    """A parsed call of one of the 18 intrinsic functions."""
+    """A parsed call of one of the 18 intrinsic functions.
 
-    name: str
-    arguments: tuple
-    text: str
+    `name` is the function name (``States.Format``), `arguments` the parsed
+    arguments (Literal, PathArgument or IntrinsicCall) and `text` the source.
+    """
+
+    __slots__ = ("name", "arguments", "text", "_implementation", "_evaluators")
+
+    def __init__(self, name: str, arguments: tuple, text: str):
+        self.name = name
+        self.arguments = arguments
+        self.text = text
+        self._implementation = _FUNCTIONS[name].implementation
+        self._evaluators = tuple(argument.evaluate for argument in arguments)
+
+    def __repr__(self) -> str:
+        return f"IntrinsicCall({self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, IntrinsicCall) and (self.name, self.arguments) == (other.name, other.arguments)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.arguments))
 
     def evaluate(self, value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> Any:
         """Evaluate the call; a path argument that selects nothing raises PathNotFound."""
-        values = [argument.evaluate(value, context, variables) for argument in self.arguments]
-        return _FUNCTIONS[self.name].implementation(self, values)
+        values = [evaluate(value, context, variables) for evaluate in self._evaluators]
+        return self._implementation(self, values)
 
 
 # -- parsing -----------------------------------------------------------------
@@ -314,6 +332,8 @@ def _round_half_up(call: IntrinsicCall, value: Any, role: str) -> int:
     The corpus shows States.MathAdd(-0.5, 0.5) == 1: each argument is rounded on
     its own (-0.5 -> 0, 0.5 -> 1) before the addition.
     """
+    if type(value) is int:
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _failure(call, f"the {role} must be a number, but it is the {_describe(value)}")
     if isinstance(value, int):
@@ -525,9 +545,10 @@ def _math_random(call: IntrinsicCall, values: list) -> int:
 def _math_add(call: IntrinsicCall, values: list) -> int:
     first = _round_half_up(call, values[0], "first argument")
     second = _round_half_up(call, values[1], "second argument")
-    for number in (first, second):
-        if not _INT32_MIN <= number <= _INT32_MAX:
-            raise _failure(call, f"the value {number} is outside the 32-bit integer range")
+    if not _INT32_MIN <= first <= _INT32_MAX:
+        raise _failure(call, f"the value {first} is outside the 32-bit integer range")
+    if not _INT32_MIN <= second <= _INT32_MAX:
+        raise _failure(call, f"the value {second} is outside the 32-bit integer range")
     total = first + second
     if not _INT32_MIN <= total <= _INT32_MAX:
         raise _failure(call, f"the sum {total} is outside the 32-bit integer range")

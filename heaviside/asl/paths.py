@@ -108,7 +108,7 @@ class Path:
     several values, in which case `get` always returns a list.
     """
 
-    __slots__ = ("text", "is_definite", "_root", "_variable", "_steps", "_merged_names", "_query")
+    __slots__ = ("text", "is_definite", "_root", "_variable", "_steps", "_names_only", "_merged_names", "_query")
 
     def __init__(self, text: str, parsed: _ParsedPath):
         self.text = text
@@ -116,6 +116,7 @@ class Path:
         self._root = parsed.root
         self._variable = parsed.variable
         self._steps = parsed.steps
+        self._names_only = all(type(step) is str for step in parsed.steps)
         self._merged_names = parsed.merged_names
         self._query = None if parsed.is_definite else _compile_query(text, parsed)
 
@@ -129,10 +130,26 @@ class Path:
         variable is not defined, and when a `$` path is applied to a null value
         (AWS: "Unable to apply Path transformation to null or empty input.").
         """
-        root = self._select_root(value, context, variables)
+        if self._root is _ROOT_VALUE and value is not None:
+            root = value
+        else:
+            root = self._select_root(value, context, variables)
         if self._query is not None:
             return self._query.findall(root)
-        selected = self._walk(root)
+
+        if self._names_only:
+            # Fast path for the common case: only field names. Indexing a list,
+            # string or scalar with a name raises TypeError, so a failed lookup
+            # always lands here and the checked walk below builds the reason.
+            selected = root
+            try:
+                for step in self._steps:
+                    selected = selected[step]
+            except (KeyError, TypeError):
+                selected = self._walk(root)
+        else:
+            selected = self._walk(root)
+
         if self._merged_names is not None:
             return self._merge(selected)
         return selected
