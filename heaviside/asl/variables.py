@@ -1,7 +1,7 @@
 """Workflow variables: Assign fields, variable scopes, names and size limits.
 
 An Assign field maps variable names to values. In a JSONPath state a key
-ending in ``.$`` holds a path (``$.x``, ``$$.x``, ``$name``) or an intrinsic
+ending in ``.$`` contains a path (``$.x``, ``$$.x``, ``$name``) or an intrinsic
 function call; in a JSONata state any ``{% ... %}`` string at any depth is an
 expression. Every expression of a state reads the variables as they were when
 the state was entered, so ``{"a": "{% $b %}", "b": "{% $a %}"}`` swaps two
@@ -91,7 +91,7 @@ def compile_assign(obj: Any, query_language: str) -> Assign:
     """Compile an Assign field of a state, Choice rule or catcher.
 
     `query_language` is ``JSONPath`` or ``JSONata``, the language of the state
-    that holds the field. Raises DefinitionSyntaxError when `obj` is not an
+    that contains the field. Raises DefinitionSyntaxError when `obj` is not an
     object, a name is invalid, or a value does not compile.
     """
     if not isinstance(obj, dict):
