@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from heaviside.asl.errors import InvalidDefinition, Problem
+from heaviside.asl.model import build_definition
 from heaviside.asl.validate import validate
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def load_definition(source: Any):
     problems = validate(raw)
     if problems:
         raise InvalidDefinition(problems)
-    return _build_model(raw)
+    return build_definition(raw)
 
 
 def read_definition(source: Any) -> Any:
@@ -159,15 +160,3 @@ def _json_compatible_loader(yaml) -> type:
     }
     _LOADER_CACHE["loader"] = JsonCompatibleLoader
     return JsonCompatibleLoader
-
-
-def _build_model(raw: dict):
-    try:
-        from heaviside.asl.model import build_definition
-    except ModuleNotFoundError as error:
-        if error.name != "heaviside.asl.model":
-            raise
-        # TODO: remove this fallback once heaviside.asl.model exists; until
-        # then callers get the validated dict instead of the model.
-        return raw
-    return build_definition(raw)
