@@ -315,7 +315,9 @@ def _build_state(name: str, raw: Mapping[str, Any], machine_language: str) -> St
     builder = _BUILDERS.get(state_type)
     if builder is None:
         return State(**common)
-    return builder(raw, common, language)
+    # Branches and ItemProcessors default to the machine's language, not to
+    # the language of the Parallel or Map state that holds them.
+    return builder(raw, common, machine_language)
 
 
 def _build_pass(raw, common, language):
