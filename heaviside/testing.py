@@ -108,7 +108,7 @@ def run_state_machine(
     *,
     machine: str | None = None,
     mocks: Mapping[str, Any] | None = None,
-    time_scale: float = 0.0,
+    time_scale: float = 0.001,
     through: str = "inprocess",
 ) -> ExecutionResult:
     """Run one execution of a state machine from a SAM template and return its outcome.

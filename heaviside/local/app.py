@@ -782,6 +782,11 @@ def run_template(args) -> int:
     from heaviside.asl.errors import InvalidDefinition
 
     template_path = getattr(args, "template", None) or getattr(args, "definition", None)
+    time_scale = getattr(args, "time_scale", None)
+    time_scale = 1.0 if time_scale is None else float(time_scale)
+    if not time_scale > 0:
+        _print_status(f"heaviside run: --time-scale must be greater than 0, got {time_scale}")
+        return 2
     try:
         app = load_template(template_path)
         spec = app.machine(getattr(args, "machine", None))
@@ -794,18 +799,18 @@ def run_template(args) -> int:
             execution_input,
             machine=spec.logical_id,
             mocks=mocks,
-            time_scale=float(getattr(args, "time_scale", None) or 1.0),
+            time_scale=time_scale,
             through=getattr(args, "through", None) or "inprocess",
             execution_name=getattr(args, "execution_name", None),
             on_transition=printer.state_entered,
         )
     except InvalidDefinition as error:
-        _print_status(f"heaviside: the definition of state machine {spec.logical_id} in {spec.source} is invalid:")
+        _print_status(f"heaviside run: the definition of state machine {spec.logical_id} in {spec.source} is invalid:")
         for problem in error.errors:
             _print_status(f"  {problem}")
         return 2
     except (HeavisideError, ValueError) as error:
-        _print_status(f"heaviside: {error}")
+        _print_status(f"heaviside run: {error}")
         return 2
 
     printer.finish()
