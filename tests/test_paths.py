@@ -203,3 +203,93 @@ def test_path_on_falsy_values_not_null():
 
 def test_compile_cached():
     assert compile_path("$.cached.path") is compile_path("$.cached.path")
+
+
+FUNCTION_DOCUMENT = {"items": [1, 2, 3, "x"], "o": {"a": 1, "b": 2}, "objs": [{"v": 1}, {"v": 5}], "none": ["x"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("$.items.length()", 4),
+        ("$.o.length()", 2),
+        ("$.items.sum()", 6.0),
+        ("$.items.avg()", 2.0),
+        ("$.items.min()", 1.0),
+        ("$.objs[*].v.max()", 5.0),
+        ("$.o.keys()", ["a", "b"]),
+        ("$.items.first()", 1),
+        ("$.items.last()", "x"),
+        ("$.objs[?(@.v > 2)].length()", 1),
+        ("$.length()", 4),
+    ],
+)
+def test_path_function_returns_one_value(text, expected):
+    path = compile_path(text)
+
+    assert path.is_definite
+    assert path.get(FUNCTION_DOCUMENT) == expected
+
+
+def test_path_function_stddev_population():
+    assert compile_path("$.items.stddev()").get(FUNCTION_DOCUMENT) == pytest.approx((2 / 3) ** 0.5)
+
+
+def test_aggregation_without_numbers_not_found():
+    with pytest.raises(PathNotFound) as caught:
+        compile_path("$.none.sum()").get(FUNCTION_DOCUMENT)
+
+    assert "empty array" in caught.value.reason
+
+
+@pytest.mark.parametrize("text", ["$.a.size()", "$.a.length(1)", "$.a.length().b", "$.a.nope()"])
+def test_invalid_path_function_rejected(text):
+    with pytest.raises(DefinitionSyntaxError):
+        compile_path(text)
+
+
+def test_reference_path_rejects_function():
+    with pytest.raises(DefinitionSyntaxError):
+        compile_reference_path("$.a.length()")
+
+
+def test_filter_matches_only_objects():
+    document = {"numbers": [1, 2, 3], "mixed": [1, {"v": 2}, [3], {"v": 0}]}
+
+    assert compile_path("$.numbers[?(@ > 1)]").get(document) == []
+    assert compile_path("$.mixed[?(@.v > 1)]").get(document) == [{"v": 2}]
+
+
+def test_filter_on_object_tests_object():
+    document = {"o": {"x": 1}, "p": {"x": 2}}
+
+    assert compile_path("$.o[?(@.x == 1)]").get(document) == [{"x": 1}]
+    assert compile_path("$.p[?(@.x == 1)]").get(document) == []
+
+
+def test_filter_under_recursive_descent():
+    document = {"o": {"x": 1}, "l": [{"x": 1}, {"x": 2}, {"inner": {"x": 1}}]}
+
+    assert compile_path("$..[?(@.x == 1)]").get(document) == [{"x": 1}, {"x": 1}, {"x": 1}]
+
+
+def test_filter_referring_to_root():
+    document = {"want": 2, "l": [{"x": 1}, {"x": 2}]}
+
+    assert compile_path("$.l[?(@.x == $.want)]").get(document) == [{"x": 2}]
+
+
+def test_slice_and_wildcard_on_wrong_type_empty():
+    document = {"s": "text", "n": 5}
+
+    assert compile_path("$.s[1:]").get(document) == []
+    assert compile_path("$.s[*]").get(document) == []
+    assert compile_path("$.n[*]").get(document) == []
+    assert compile_path("$.s[0,1]").get(document) == []
+
+
+def test_recursive_descent_order():
+    document = {"a": {"b": 1}, "c": [2]}
+
+    assert compile_path("$..*").get(document) == [{"b": 1}, [2], 1, 2]
+    assert compile_path("$..a").get({"a": {"a": 1}}) == [{"a": 1}, 1]

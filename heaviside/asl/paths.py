@@ -92,11 +92,11 @@ def compile_reference_path(text: str) -> ReferencePath:
             f"The reference path '{text}' refers to the variable '${parsed.variable}', "
             "but a reference path can only select part of the state's input; start it with '$.'"
         )
-    if not parsed.is_definite or parsed.merged_names is not None:
+    if not parsed.is_definite or parsed.merged_names is not None or parsed.function is not None:
         raise DefinitionSyntaxError(
-            f"The reference path '{text}' can select several values (wildcard, slice, "
-            "filter, list or recursive descent); a reference path may only use names "
-            "and single indexes, for example '$.result' or '$.results[0]'."
+            f"The reference path '{text}' uses more than names and single indexes (a "
+            "wildcard, slice, filter, list, recursive descent or function); a reference "
+            "path may only use names and single indexes, for example '$.result' or '$.results[0]'."
         )
     return ReferencePath(text, parsed)
 
@@ -108,16 +108,18 @@ class Path:
     several values, in which case `get` always returns a list.
     """
 
-    __slots__ = ("text", "is_definite", "_root", "_variable", "_steps", "_names_only", "_merged_names", "_query")
+    __slots__ = ("text", "is_definite", "_root", "_variable", "_steps", "_names_only", "_merged_names", "_function", "_query")
 
     def __init__(self, text: str, parsed: _ParsedPath):
         self.text = text
-        self.is_definite = parsed.is_definite
+        # A path function returns one value, even after an indefinite path.
+        self.is_definite = parsed.is_definite or parsed.function is not None
         self._root = parsed.root
         self._variable = parsed.variable
         self._steps = parsed.steps
         self._names_only = all(type(step) is str for step in parsed.steps)
         self._merged_names = parsed.merged_names
+        self._function = None if parsed.function is None else _FUNCTIONS[parsed.function]
         self._query = None if parsed.is_definite else _compile_query(text, parsed)
 
     def __repr__(self) -> str:
@@ -135,9 +137,8 @@ class Path:
         else:
             root = self._select_root(value, context, variables)
         if self._query is not None:
-            return self._query.findall(root)
-
-        if self._names_only:
+            selected = self._query.findall(root)
+        elif self._names_only:
             # Fast path for the common case: only field names. Indexing a list,
             # string or scalar with a name raises TypeError, so a failed lookup
             # always lands here and the checked walk below builds the reason.
@@ -151,7 +152,9 @@ class Path:
             selected = self._walk(root)
 
         if self._merged_names is not None:
-            return self._merge(selected)
+            selected = self._merge(selected)
+        if self._function is not None:
+            selected = self._function(self.text, selected)
         return selected
 
     def _merge(self, document: Any) -> dict:
@@ -280,13 +283,17 @@ class ReferencePath(Path):
 
 
 class _ParsedPath:
-    __slots__ = ("root", "variable", "steps", "merged_names", "segments", "is_definite", "body_start")
+    __slots__ = ("root", "variable", "steps", "merged_names", "function", "segments", "is_definite", "body_start")
 
     def __init__(self, root: str, variable: str | None, segments: list[tuple], body_start: int):
         self.root = root
         self.variable = variable
-        self.segments = segments
         self.body_start = body_start
+        self.function = None
+        if segments and segments[-1][0] == "function":
+            self.function = segments[-1][1]
+            segments = segments[:-1]
+        self.segments = segments
         self.merged_names = None
         if segments and segments[-1][0] == "names":
             self.merged_names = segments[-1][1]
@@ -369,11 +376,20 @@ class _SegmentParser:
             if char == " ":
                 raise self.fail(f"a space follows the name '{name}'; use bracket notation ['{name} ...'] for names with blanks")
             if char == "(":
-                # TODO: Jayway's functions (length(), size() ...) are not supported.
-                raise self.fail(f"the function '{name}()' is not supported")
+                return self.parse_function(name)
             if char in "]'\"":
                 raise self.fail(f"unexpected character '{char}'")
         return ("name", name)
+
+    def parse_function(self, name: str) -> tuple:
+        if name not in _FUNCTIONS:
+            raise self.fail(f"'{name}()' is not a supported path function; use one of {', '.join(f'{known}()' for known in _FUNCTIONS)}")
+        if not self.text.startswith("()", self.position):
+            raise self.fail(f"the path function '{name}()' takes no arguments")
+        self.position += 2
+        if self.position != len(self.text):
+            raise self.fail(f"the path function '{name}()' must end the path")
+        return ("function", name)
 
     def parse_bracket(self) -> tuple:
         text = self.text
@@ -560,8 +576,8 @@ def _compile_step(text: str, kind: str, argument: Any, is_last: bool):
     if kind == "descent":
         inner_kind, inner_argument = argument
         if inner_kind == "filter":
-            # Under recursive descent a filter tests every node below the start
-            # (objects, arrays and scalars), each once.
+            # Under recursive descent a filter tests every object below the
+            # start, each once.
             predicate = _FilterStep(text, inner_argument)
             return lambda nodes: predicate.select_matching([item for node in nodes for item in _descendants(node)])
         inner = _compile_step(text, inner_kind, inner_argument, is_last)
@@ -600,8 +616,10 @@ def _descendants(node: Any) -> list:
 class _FilterStep:
     """A filter segment `[?(expression)]`, evaluated with python-jsonpath.
 
-    On an array it selects the elements that match; on an object it selects the
-    object itself when it matches (Jayway applies a filter to a non-array value).
+    On an array it selects the object elements that match; on an object it
+    selects the object itself when it matches (Jayway applies a filter to a
+    non-array value). Scalars and arrays never match: the AWS documentation on
+    paths states that `@` "does not match scalar values. It only matches objects."
     """
 
     __slots__ = ("_query",)
@@ -613,13 +631,13 @@ class _FilterStep:
         selected = []
         for node in nodes:
             if type(node) is list:
-                selected.extend(self._find(node))
+                selected.extend(self._find([item for item in node if type(item) is dict]))
             elif type(node) is dict:
                 selected.extend(self._find([node]))
         return selected
 
     def select_matching(self, nodes: list) -> list:
-        return self._find(nodes)
+        return self._find([node for node in nodes if type(node) is dict])
 
     def _find(self, candidates: list) -> list:
         import jsonpath
@@ -659,6 +677,81 @@ def _compile_with_library(text: str, body: str):
         # the first line names the problem.
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise DefinitionSyntaxError(f"The path '{text}' is invalid: {reason}") from None
+
+
+# -- path functions ----------------------------------------------------------
+#
+# Jayway functions that end a path and turn its selection into one value. The
+# AWS documentation names length() for Paths (and excludes functions from
+# reference paths). NOTE: which other Jayway functions AWS accepts is not
+# recorded; these follow Jayway's definitions, where the aggregations return
+# floating-point numbers and fail on an array without numbers.
+
+
+def _function_length(path: str, selected: Any) -> Any:
+    return len(selected) if type(selected) in (list, dict) else None
+
+
+def _numbers(path: str, selected: Any) -> list:
+    numbers = []
+    if type(selected) is list:
+        numbers = [float(item) for item in selected if type(item) in (int, float)]
+    if not numbers:
+        raise PathNotFound(path, "Aggregation function attempted to calculate value using empty array")
+    return numbers
+
+
+def _function_min(path: str, selected: Any) -> float:
+    return min(_numbers(path, selected))
+
+
+def _function_max(path: str, selected: Any) -> float:
+    return max(_numbers(path, selected))
+
+
+def _function_sum(path: str, selected: Any) -> float:
+    return float(sum(_numbers(path, selected)))
+
+
+def _function_avg(path: str, selected: Any) -> float:
+    numbers = _numbers(path, selected)
+    return sum(numbers) / len(numbers)
+
+
+def _function_stddev(path: str, selected: Any) -> float:
+    numbers = _numbers(path, selected)
+    mean = sum(numbers) / len(numbers)
+    variance = sum(number * number for number in numbers) / len(numbers) - mean * mean
+    return max(variance, 0.0) ** 0.5
+
+
+def _function_keys(path: str, selected: Any) -> Any:
+    return list(selected) if type(selected) is dict else None
+
+
+def _function_first(path: str, selected: Any) -> Any:
+    if type(selected) is list and selected:
+        return selected[0]
+    raise PathNotFound(path, "first() needs a non-empty array")
+
+
+def _function_last(path: str, selected: Any) -> Any:
+    if type(selected) is list and selected:
+        return selected[-1]
+    raise PathNotFound(path, "last() needs a non-empty array")
+
+
+_FUNCTIONS = {
+    "length": _function_length,
+    "min": _function_min,
+    "max": _function_max,
+    "avg": _function_avg,
+    "stddev": _function_stddev,
+    "sum": _function_sum,
+    "keys": _function_keys,
+    "first": _function_first,
+    "last": _function_last,
+}
 
 
 # -- helpers ---------------------------------------------------------------
