@@ -53,3 +53,13 @@ def reset() -> None:
     """Forget every cached client (tests use it after changing endpoints or credentials)."""
     with _lock:
         _clients.clear()
+
+
+def _forget_after_fork() -> None:
+    # A forked child must not share the parent's HTTP connections.
+    global _lock
+    _lock = threading.Lock()
+    _clients.clear()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
