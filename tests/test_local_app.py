@@ -362,3 +362,50 @@ def test_apply_mocks_rejects_non_task():
         apply_mocks(definition, {"P": lambda event, context: 1}, "us-east-1")
     with pytest.raises(TemplateError, match="no state of that name"):
         apply_mocks(definition, {"Q": lambda event, context: 1}, "us-east-1")
+
+
+def test_plain_lambda_function_and_express(tmp_path):
+    (tmp_path / "code").mkdir()
+    path = write_template(
+        tmp_path,
+        """
+        Globals:
+          Function: {Handler: ignored.handler}
+        Resources:
+          Plain:
+            Type: AWS::Lambda::Function
+            Properties: {Code: code, Handler: plain.handler, Runtime: python3.11, Role: arn:aws:iam::123456789012:role/r}
+          Inline:
+            Type: AWS::Lambda::Function
+            Properties: {Code: {ZipFile: "def handler(e, c): pass"}, Handler: index.handler, Runtime: python3.11}
+          Flow:
+            Type: Heaviside::StateMachine
+            Properties:
+              Type: EXPRESS
+              Definition: {StartAt: A, States: {A: {Type: Task, Resource: !GetAtt Plain.Arn, End: true}}}
+        """,
+    )
+    app = load_template(path)
+
+    assert app.functions["Plain"].handler == "plain.handler"
+    assert app.functions["Plain"].code_dir == tmp_path / "code"
+    assert "inline code" in app.functions["Inline"].unsupported
+    assert app.machine().execution_type == "EXPRESS"
+    assert app.machine().definition["States"]["A"]["Resource"] == LAMBDA_ARN + "Plain"
+
+
+def test_invalid_machine_type(tmp_path):
+    path = write_template(
+        tmp_path,
+        """
+        Resources:
+          Flow:
+            Type: Heaviside::StateMachine
+            Properties:
+              Type: SOMETIMES
+              Definition: {StartAt: A, States: {A: {Type: Pass, End: true}}}
+        """,
+    )
+
+    with pytest.raises(TemplateError, match="resource Flow, property Type: expected STANDARD or EXPRESS"):
+        load_template(path)

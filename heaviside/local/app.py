@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 MACHINE_TYPE = "Heaviside::StateMachine"
 FUNCTION_TYPE = "AWS::Serverless::Function"
+LAMBDA_FUNCTION_TYPE = "AWS::Lambda::Function"
+FUNCTION_TYPES = (FUNCTION_TYPE, LAMBDA_FUNCTION_TYPE)
 LOCAL_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 LAMBDA_INVOKE_RESOURCES = ("arn:aws:states:::lambda:invoke", "arn:aws:states:::lambda:invoke.waitForTaskToken")
@@ -68,6 +70,8 @@ class MachineSpec:
     logical_id: str
     name: str
     definition: dict
+    # STANDARD or EXPRESS, from the resource's Type property.
+    execution_type: str
     # The definition's origin (a file path or the resource property), for error messages.
     source: str
 
@@ -155,7 +159,7 @@ def load_template(path: str | os.PathLike, parameters: Mapping[str, Any] | None 
     functions = {
         logical_id: _function_spec(template_path.parent, logical_id, resource, template.get("Globals") or {}, resolver)
         for logical_id, resource in resources.items()
-        if isinstance(resource, dict) and resource.get("Type") == FUNCTION_TYPE
+        if isinstance(resource, dict) and resource.get("Type") in FUNCTION_TYPES
     }
     machines = {
         logical_id: _machine_spec(template_path.parent, logical_id, resource, resolver)
@@ -178,8 +182,14 @@ def _read_template(path: Path) -> dict:
 
 
 def _function_spec(base_dir: Path, logical_id: str, resource: dict, globals_: dict, resolver: _Resolver) -> FunctionSpec:
-    defaults = globals_.get("Function") or {}
+    # Globals apply to SAM functions only; a plain Lambda function keeps its code in Code.
+    defaults = globals_.get("Function") or {} if resource.get("Type") == FUNCTION_TYPE else {}
     properties = {**defaults, **(resource.get("Properties") or {})}
+    if resource.get("Type") == LAMBDA_FUNCTION_TYPE:
+        code = properties.get("Code")
+        properties["CodeUri"] = code
+        if isinstance(code, dict) and "ZipFile" in code:
+            properties["InlineCode"] = code["ZipFile"]
     environment = {
         **((defaults.get("Environment") or {}).get("Variables") or {}),
         **(((resource.get("Properties") or {}).get("Environment") or {}).get("Variables") or {}),
@@ -197,7 +207,7 @@ def _function_spec(base_dir: Path, logical_id: str, resource: dict, globals_: di
     unsupported = None
     code_dir = None
     if "InlineCode" in properties:
-        unsupported = "InlineCode functions are not imported locally; mock the states that call it"
+        unsupported = "inline code is not imported locally; mock the states that call it"
     elif not isinstance(handler, str):
         unsupported = "it has no Handler property (in Globals or in the resource)"
     elif not isinstance(code_uri, str) or code_uri.startswith("s3://"):
@@ -243,7 +253,10 @@ def _machine_spec(base_dir: Path, logical_id: str, resource: dict, resolver: _Re
         definition = json.loads(definition_text)
     except json.JSONDecodeError as error:
         raise TemplateError(f"{source}: the definition is not valid JSON after DefinitionSubstitutions: {error}") from None
-    return MachineSpec(logical_id, name, definition, source)
+    execution_type = str(resolver.resolve(properties.get("Type", "STANDARD"), f"{place}, property Type")).upper()
+    if execution_type not in ("STANDARD", "EXPRESS"):
+        raise TemplateError(f"{place}, property Type: expected STANDARD or EXPRESS, got {execution_type!r}")
+    return MachineSpec(logical_id, name, definition, execution_type, source)
 
 
 def _definition_path(base_dir: Path, uri: Any, place: str) -> Path:
@@ -373,7 +386,7 @@ class _Resolver:
         resource = self.resources.get(name)
         if resource is None:
             raise TemplateError(f"{place}: Ref to {name!r}, which is neither a parameter nor a resource of the template")
-        if resource.get("Type") == FUNCTION_TYPE:
+        if resource.get("Type") in FUNCTION_TYPES:
             return self.resolve((resource.get("Properties") or {}).get("FunctionName", name), place)
         return name
 
@@ -381,7 +394,7 @@ class _Resolver:
         resource = self.resources.get(target)
         if resource is None:
             raise TemplateError(f"{place}: GetAtt of {target!r}, which is not a resource of the template")
-        if resource.get("Type") == FUNCTION_TYPE and attribute == "Arn":
+        if resource.get("Type") in FUNCTION_TYPES and attribute == "Arn":
             return self.function_arn(str(self._ref(target, place)))
         raise TemplateError(f"{place}: GetAtt {target}.{attribute} is not supported in local runs; only a function's Arn is")
 
@@ -700,7 +713,15 @@ def run_machine(
         if through == "inprocess":
             from heaviside.local import run
 
-            execution = run(definition, execution_input, functions=functions, time_scale=time_scale, names=names, trace=trace)
+            execution = run(
+                definition,
+                execution_input,
+                functions=functions,
+                time_scale=time_scale,
+                names=names,
+                execution_type=spec.execution_type,
+                trace=trace,
+            )
         elif through == "lambda":
             execution = _run_through_lambda(app, definition, execution_input, mock_functions, time_scale, names)
         else:
