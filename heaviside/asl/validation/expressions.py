@@ -30,6 +30,12 @@ logger = logging.getLogger(__name__)
 
 INTRINSIC_PREFIX = "States."
 
+# The fields of the reserved `$states` variable that a JSONata expression may
+# read, by where it is written (ASL specification, "Reserved states variable").
+INPUT_AND_CONTEXT = frozenset({"input", "context"})
+WITH_RESULT = frozenset({"input", "context", "result"})
+WITH_ERROR_OUTPUT = frozenset({"input", "context", "errorOutput"})
+
 # Names of the intrinsic functions, used only while heaviside.asl.intrinsics
 # is not importable.
 _INTRINSIC_NAMES = frozenset(
@@ -120,8 +126,11 @@ def check_payload_template(report: Report, path: str, value: Any, field: str) ->
             check_payload_template(report, join(path, index), item, field)
 
 
-def check_jsonata_text(report: Report, path: str, value: str) -> None:
-    """Compile one `{% ... %}` string; AWS's code comes from the compiler where it has one."""
+def check_jsonata_text(report: Report, path: str, value: str, available: frozenset[str] = INPUT_AND_CONTEXT) -> None:
+    """Compile one `{% ... %}` string; AWS's code comes from the compiler where it has one.
+
+    `available` lists the fields of `$states` that the field may read.
+    """
     module = _optional_module("heaviside.asl.jsonata")
     if module is None or not hasattr(module, "compile_jsonata"):
         # TODO: drop this stand-in once heaviside.asl.jsonata provides
@@ -129,20 +138,32 @@ def check_jsonata_text(report: Report, path: str, value: str) -> None:
         if not value[2:-2].strip():
             report.add(path, f"The JSONata expression {quote(value)} is empty; write an expression between '{{%' and '%}}'.", INVALID_JSONATA_EXPRESSION)
         return
-    _call(report, path, module.compile_jsonata, value, "Invalid JSONata expression", INVALID_JSONATA_EXPRESSION)
+
+    expression = _call(report, path, module.compile_jsonata, value, "Invalid JSONata expression", INVALID_JSONATA_EXPRESSION)
+    unavailable = sorted(set(getattr(expression, "states_fields", ())) - available)
+    if unavailable:
+        names = " and ".join(f"$states.{name}" for name in unavailable)
+        allowed = " and ".join(f"$states.{name}" for name in sorted(available))
+        report.add(
+            path,
+            f"The JSONata expression {quote(value)} reads {names}, which is not available in this field; "
+            f"it can read only {allowed}. $states.result exists in the Output and Assign of a Task, "
+            "Parallel or Map state, and $states.errorOutput in a catcher.",
+            INVALID_JSONATA_EXPRESSION,
+        )
 
 
-def check_jsonata_template(report: Report, path: str, value: Any) -> None:
+def check_jsonata_template(report: Report, path: str, value: Any, available: frozenset[str] = INPUT_AND_CONTEXT) -> None:
     """Check every `{% ... %}` string at any depth of a JSONata-state field."""
     if isinstance(value, str):
         if is_jsonata_text(value):
-            check_jsonata_text(report, path, value)
+            check_jsonata_text(report, path, value, available)
     elif isinstance(value, dict):
         for key, item in value.items():
-            check_jsonata_template(report, join(path, key), item)
+            check_jsonata_template(report, join(path, key), item, available)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            check_jsonata_template(report, join(path, index), item)
+            check_jsonata_template(report, join(path, index), item, available)
 
 
 def check_timestamp(report: Report, path: str, value: str, field: str) -> None:
@@ -180,9 +201,10 @@ def _call(
     text: str,
     what: str,
     default_code: str = SCHEMA_VALIDATION_FAILED,
-) -> None:
+) -> Any:
+    """Call a compiler and return what it returns, or None after reporting its error."""
     try:
-        function(text)
+        return function(text)
     except DefinitionSyntaxError as error:
         code = getattr(error, "code", None) or default_code
         report.add(path, f"{what}: {error}", code)
@@ -191,6 +213,7 @@ def _call(
     except Exception as error:  # a compiler bug must not become a traceback for the user
         logger.warning("%s raised %s on %r", getattr(function, "__qualname__", function), type(error).__name__, text, exc_info=True)
         report.add(path, f"{what}: {error}", default_code)
+    return None
 
 
 _MODULES: dict[str, Any] = {}

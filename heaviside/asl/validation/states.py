@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING, Any
 from heaviside.asl.validation import fields as field_tables
 from heaviside.asl.validation.choice import check_choices
 from heaviside.asl.validation.expressions import (
+    INPUT_AND_CONTEXT,
+    WITH_ERROR_OUTPUT,
+    WITH_RESULT,
     check_jsonata_template,
     check_jsonata_text,
     check_path,
@@ -71,15 +74,18 @@ def check_state(checker: "MachineChecker", path: str, state: Any, scope: "Scope"
     if state_type not in ("Choice", "Succeed", "Fail"):
         _check_transition(report, path, state, state_type)
 
+    # Only states that produce a result let Output and Assign read $states.result.
+    available = WITH_RESULT if state_type in ("Task", "Parallel", "Map") else INPUT_AND_CONTEXT
     if language == JSONPATH:
         _check_jsonpath_input_output(report, path, state)
     else:
-        for field in ("Output", "Arguments"):
-            if field in state:
-                _check_jsonata_object_or_expression(report, join(path, field), state[field], field, require_object=field == "Arguments")
+        if "Arguments" in state:
+            _check_jsonata_object_or_expression(report, join(path, "Arguments"), state["Arguments"], "Arguments", require_object=True)
+        if "Output" in state:
+            check_jsonata_template(report, join(path, "Output"), state["Output"], available)
 
     if "Assign" in state:
-        check_assign(report, join(path, "Assign"), state["Assign"], language, scope.outer_names)
+        check_assign(report, join(path, "Assign"), state["Assign"], language, scope.outer_names, available)
 
     checks = _TYPE_CHECKS.get(state_type)
     if checks is not None:
@@ -305,9 +311,9 @@ def _check_catcher(report: Report, path: str, catcher: Any, language: str, scope
     if "ResultPath" in catcher and language == JSONPATH:
         _check_result_path(report, join(path, "ResultPath"), catcher["ResultPath"])
     if "Output" in catcher and language == JSONATA:
-        check_jsonata_template(report, join(path, "Output"), catcher["Output"])
+        check_jsonata_template(report, join(path, "Output"), catcher["Output"], WITH_ERROR_OUTPUT)
     if "Assign" in catcher:
-        check_assign(report, join(path, "Assign"), catcher["Assign"], language, scope.outer_names)
+        check_assign(report, join(path, "Assign"), catcher["Assign"], language, scope.outer_names, WITH_ERROR_OUTPUT)
     if "Comment" in catcher and not isinstance(catcher["Comment"], str):
         report.add(join(path, "Comment"), f"Comment must be a string, not {describe(catcher['Comment'])}.")
 

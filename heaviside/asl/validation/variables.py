@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from heaviside.asl.validation.expressions import check_jsonata_template, check_path_or_intrinsic, check_payload_template
+from heaviside.asl.validation.expressions import (
+    INPUT_AND_CONTEXT,
+    check_jsonata_template,
+    check_path_or_intrinsic,
+    check_payload_template,
+)
 from heaviside.asl.validation.report import JSONATA, Report, describe, join, quote
-
-MAX_VARIABLE_NAME_LENGTH = 80
-RESERVED_VARIABLE = "states"
+from heaviside.asl.variables import variable_name_problem
 
 
 def assigned_names(assign: Any) -> list[str]:
@@ -34,8 +37,12 @@ def check_assign(
     assign: Any,
     language: str,
     outer_names: frozenset[str],
+    available: frozenset[str] = INPUT_AND_CONTEXT,
 ) -> None:
-    """Check one Assign field: an object of variable names to values."""
+    """Check one Assign field: an object of variable names to values.
+
+    `available` lists the fields of `$states` that its JSONata expressions may read.
+    """
     if not isinstance(assign, dict):
         report.add(path, f"Assign must be an object of variable names to values, not {describe(assign)}.")
         return
@@ -57,7 +64,7 @@ def check_assign(
             )
 
         if language == JSONATA:
-            check_jsonata_template(report, value_path, value)
+            check_jsonata_template(report, value_path, value, available)
         elif is_expression_key:
             check_path_or_intrinsic(report, value_path, value, f"the field {quote(key)}")
         else:
@@ -65,23 +72,6 @@ def check_assign(
 
 
 def check_variable_name(report: Report, path: str, name: str) -> None:
-    if "." in name or "[" in name:
-        base = name.split(".", 1)[0].split("[", 1)[0]
-        report.add(
-            path,
-            f"Assign cannot set part of a variable ({quote(name)}); assign the whole variable "
-            f"{quote(base)} with the new value instead.",
-        )
-        return
-    if name == RESERVED_VARIABLE:
-        report.add(path, f"The variable name {quote(name)} is reserved by Step Functions; choose another name.")
-        return
-    if not name.isidentifier():
-        report.add(
-            path,
-            f"The variable name {quote(name)} is invalid; a name starts with a letter or '_' "
-            "and contains only letters, digits and '_'.",
-        )
-        return
-    if len(name) > MAX_VARIABLE_NAME_LENGTH:
-        report.add(path, f"The variable name {quote(name)} has {len(name)} characters; the maximum is {MAX_VARIABLE_NAME_LENGTH}.")
+    problem = variable_name_problem(name)
+    if problem is not None:
+        report.add(path, problem)
