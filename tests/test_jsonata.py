@@ -549,3 +549,17 @@ def test_fail_fields_must_be_strings(field):
 def test_unknown_typed_field_is_programming_error():
     with pytest.raises(ValueError):
         check_field_value("Resource", 1, "1")
+
+
+@pytest.mark.parametrize(
+    ("body", "argument"),
+    [("$partition()", 1), ("$partition([1], 2, 3)", 3), ("$range(1, 2)", 3), ("$hash('a')", 2), ("$uuid(1)", 1),
+     ("$parse()", 1), ("$random('x')", 1), ("$partition([1], 'a')", 2)],
+)
+def test_function_signature_mismatch(body, argument):
+    name = body[1 : body.index("(")]
+    with pytest.raises(StatesError) as caught:
+        evaluate("{% " + body + " %}", field="Output")
+    assert caught.value.cause.endswith(
+        f'threw an error during evaluation. T0410: Argument {argument} of function "{name}" does not match function signature'
+    )

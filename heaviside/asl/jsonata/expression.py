@@ -18,7 +18,7 @@ import re
 from typing import Any, Mapping
 
 from heaviside.asl.errors import DefinitionSyntaxError, StatesError
-from heaviside.asl.jsonata.functions import STEP_FUNCTIONS_FUNCTIONS, FunctionError
+from heaviside.asl.jsonata.functions import SIGNATURES, STEP_FUNCTIONS_FUNCTIONS, FunctionError
 
 __all__ = [
     "INVALID_JSONATA_EXPRESSION",
@@ -101,7 +101,7 @@ def compile_jsonata(text: str) -> JsonataExpression:
             position=error.position,
         ) from None
     for name, function in STEP_FUNCTIONS_FUNCTIONS.items():
-        compiled.register_function(name, function)
+        compiled.register_function(name, function, SIGNATURES[name])
 
     reads = compiled.reads(_unknown_function_placeholders(body))
     _reject_top_level_references(body, reads)

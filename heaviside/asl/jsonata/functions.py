@@ -119,6 +119,17 @@ STEP_FUNCTIONS_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "parse": parse,
 }
 
+# JSONata signatures of the functions: jlens checks the argument count and
+# types against them before a call and raises T0410 as for a built-in.
+SIGNATURES = {
+    "partition": "<an:a>",
+    "range": "<nnn:x>",
+    "hash": "<ss:s>",
+    "random": "<n?:n>",
+    "uuid": "<:s>",
+    "parse": "<s:x>",
+}
+
 
 class _JavaRandom:
     """The linear congruential generator of ``java.util.Random``."""
