@@ -1,6 +1,6 @@
 """Conformance cases: executions recorded against AWS Step Functions, replayed locally.
 
-A case file holds a definition, an input, the Lambda functions the definition
+A case file contains a definition, an input, the Lambda functions the definition
 calls (with a behaviour code each), and the outcome AWS recorded. This package
 runs each case through heaviside's local runner and compares the outcome with
 the recording after the same normalisation the recorder applied.

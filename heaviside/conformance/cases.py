@@ -1,11 +1,11 @@
 """Case files: loading, query-language groups and skip reasons.
 
-Two directories use this format: the corpus of executions recorded against
-AWS (one `*.json` file per execution, with `behaviours` codes for its fake
-functions and `features` tags) and the regression cases (same fields, without
-`behaviours` or `features`, plus `"kind": "template"` cases and the expected
-status `INVALID_DEFINITION`). Features of a case without tags are derived from
-its definition, so `--feature` and the summary work for both.
+Two directories use this format. The corpus of executions recorded against
+AWS has one `*.json` file per execution, with `behaviours` codes for its fake
+functions and `features` tags. The regression cases have neither, and add
+`"kind": "template"` cases and the expected status `INVALID_DEFINITION`.
+Features of a case without tags are derived from its definition, so
+`--feature` and the summary work for both.
 """
 
 from __future__ import annotations

@@ -7,13 +7,15 @@ goes through the same rewriting before the comparison:
    text of the output, the error and the cause;
 2. a cause whose text is a JSON object is parsed where the recorder parsed
    it (the expected cause is an object, `"cause_format": "json"`);
-3. global rules: a string that is wholly an ISO-8601 date-time with a zone
-   becomes `date`; a member whose name contains `timestamp` (any case) and
-   whose value is not such a date-time becomes `timestamp`; a UUID held by a
-   member whose name ends in `id` (any case) becomes `<uuid:N>` wherever it
-   appears; in SDK metadata, `Date` under `SdkHttpMetadata` becomes `date`,
-   the request-id and trace headers become their own names, and
-   `SdkResponseMetadata.RequestId` becomes `RequestId`;
+3. global rules:
+   - a string that is wholly an ISO-8601 date-time with a zone becomes `date`;
+   - a member whose name contains `timestamp` (any case) and whose value is
+     not such a date-time becomes `timestamp`;
+   - a UUID in a member whose name ends in `id` (any case) becomes
+     `<uuid:N>` wherever it appears;
+   - in SDK metadata, `Date` under `SdkHttpMetadata` becomes `date`, the
+     request-id and trace headers become their own names, and
+     `SdkResponseMetadata.RequestId` becomes `RequestId`;
 4. the case's `normalized_output_paths` overwrite those places of the output.
 
 The global rules run on the expected side too. They leave a recorded value
@@ -62,8 +64,8 @@ def normalize_outcome(case: Case, outcome: dict) -> dict:
         if name in outcome:
             result[name] = _apply_case_patterns(case, outcome[name])
 
-    # The corpus recorder parsed causes that hold a JSON object; regression
-    # cases keep such causes as text, so only parse where `expected` did.
+    # The corpus recorder parsed causes that contain a JSON object. Regression
+    # cases keep such causes as text, so parse only where `expected` did.
     cause = result.get("cause")
     recorded_cause = case.expected.get("cause")
     if isinstance(cause, str) and cause.startswith("{") and not isinstance(recorded_cause, str):

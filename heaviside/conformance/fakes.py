@@ -6,9 +6,9 @@ that function failed, because error causes are compared: the Lambda runtime
 reports an exception as `{"errorMessage", "errorType", "requestId",
 "stackTrace"}`, and the stack trace names `/var/task/handler.py`, the line
 and the source text. So the raising fakes are compiled from a small source
-text under that file name, with each `raise` on the line the recordings show
-(line 2 for `raise_exception`, line 9 for `raise_custom_exception`), and the
-module's loader returns that text so `traceback` can print the source lines.
+text under that file name, with each `raise` on the line the recordings show:
+line 2 for `raise_exception` and line 9 for `raise_custom_exception`. The
+module's loader returns that text, so `traceback` can print the source lines.
 """
 
 from __future__ import annotations
