@@ -96,11 +96,9 @@ def uuid_() -> str:
 
 
 def parse(text: Any) -> Any:
-    """Parse a JSON string.
-
-    NOTE: jlens turns a host function's None into undefined, so
-    ``$parse('null')`` returns undefined instead of null.
-    """
+    """Parse a JSON string."""
+    # TODO: jlens turns a host function's None into undefined, so
+    # `$parse('null')` returns undefined instead of null.
     if not isinstance(text, str):
         raise FunctionError(f"The argument of $parse must be a string, but was: {_json(text)}")
     try:
