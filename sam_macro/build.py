@@ -1,0 +1,601 @@
+"""Read a template into the resource model, collecting every problem at once."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Callable, Protocol
+
+from sam_macro import contract
+from sam_macro.definition import (
+    SUBSTITUTION_KEY_PATTERN,
+    PublishedDefinition,
+    is_intrinsic,
+    iter_states,
+    placeholder_name,
+    replace_intrinsics,
+    substitute,
+)
+from sam_macro.errors import MacroError, TemplateProblem
+from sam_macro.model import (
+    FUNCTION_TYPES,
+    LAMBDA_FUNCTION,
+    MACHINE_TYPE,
+    SERVERLESS_FUNCTION,
+    Machine,
+    TaskFunction,
+    TaskTarget,
+    TemplateModel,
+)
+
+logger = logging.getLogger(__name__)
+
+# Properties that mean the same as on AWS::Serverless::StateMachine.
+DEFINITION_PROPERTIES = ("Definition", "DefinitionUri", "DefinitionSubstitutions")
+# Properties passed to the invoker function unchanged (Tags, Policies and Role
+# keep their AWS::Serverless::Function meaning there).
+INVOKER_PROPERTIES = ("Policies", "Tags", "Role", "RolePath", "PermissionsBoundary")
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+EXECUTION_TYPES = ("STANDARD", "EXPRESS")
+# Lambda accepts asynchronous invoke payloads of up to 1 MB (1,048,576 bytes).
+MAX_ENVELOPE_BUDGET = 1_048_576
+MIN_ENVELOPE_BUDGET = 1_024
+
+KNOWN_PROPERTIES = (
+    *DEFINITION_PROPERTIES,
+    *INVOKER_PROPERTIES,
+    "Name",
+    "Events",
+    "Tracing",
+    "Type",
+    "ExecutionRecords",
+    "ExecutionTtlDays",
+    "SleepThresholdSeconds",
+    "EnvelopeBudgetBytes",
+    "LogLevel",
+)
+RESOURCE_ATTRIBUTES = ("Condition", "DependsOn", "Metadata", "DeletionPolicy", "UpdateReplacePolicy")
+
+SUPPORTED_INTEGRATIONS = ("lambda:invoke",)
+# Stand-ins used only to validate a definition whose values CloudFormation fills in later.
+_VALIDATION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:{}"
+
+
+class DefinitionSource(Protocol):
+    """Where DefinitionUri files and AWS::Include locations are read from."""
+
+    def read_uri(self, uri: Any) -> Any:
+        """Return the parsed definition that `uri` (a DefinitionUri value) names; raise ValueError with the reason."""
+
+    def read_include(self, location: Any) -> Any:
+        """Return the parsed content of an AWS::Include `location`; raise ValueError with the reason."""
+
+
+def build_model(
+    template: dict[str, Any],
+    *,
+    source: DefinitionSource,
+    parameter_values: dict[str, Any] | None = None,
+    validate_definition: Callable[[dict[str, Any]], list[str]] | None = None,
+) -> TemplateModel:
+    """Find the Heaviside::StateMachine resources and the functions their Task states invoke.
+
+    `parameter_values` gives template parameter values where known (the
+    macro event's templateParameterValues); parameter defaults fill the rest.
+    Raises `MacroError` listing every problem.
+    """
+    resources = template.get("Resources")
+    if not isinstance(resources, dict):
+        raise MacroError([TemplateProblem("(template)", "Resources", "the template has no Resources mapping")])
+
+    parameters = template.get("Parameters") or {}
+    values = _parameter_values(parameters, parameter_values or {})
+    validate_definition = validate_definition or _validate_with_heaviside
+    problems: list[TemplateProblem] = []
+
+    machines: dict[str, Machine] = {}
+    for logical_id, resource in resources.items():
+        if isinstance(resource, dict) and resource.get("Type") == MACHINE_TYPE:
+            machine = _build_machine(
+                logical_id, resource, resources, parameters, values, source, validate_definition, problems
+            )
+            if machine is not None:
+                machines[logical_id] = machine
+
+    functions = _collect_functions(machines, resources, problems)
+    globals_function = (template.get("Globals") or {}).get("Function") or {}
+    if functions and isinstance(globals_function, dict) and "EventInvokeConfig" in globals_function:
+        problems.append(
+            TemplateProblem(
+                "Globals",
+                "Function.EventInvokeConfig",
+                "it would also apply to the task functions, whose asynchronous invokes heaviside configures; "
+                "set EventInvokeConfig on the functions that need it instead",
+            )
+        )
+    if problems:
+        raise MacroError(problems)
+    return TemplateModel(machines=machines, functions=functions)
+
+
+def _build_machine(
+    logical_id: str,
+    resource: dict[str, Any],
+    resources: dict[str, Any],
+    parameters: dict[str, Any],
+    parameter_values: dict[str, Any],
+    source: DefinitionSource,
+    validate_definition: Callable[[dict[str, Any]], list[str]],
+    problems: list[TemplateProblem],
+) -> Machine | None:
+    properties = resource.get("Properties") or {}
+    if not isinstance(properties, dict):
+        problems.append(TemplateProblem(logical_id, "Properties", "Properties must be a mapping"))
+        return None
+
+    count_before = len(problems)
+    for name in properties:
+        if name not in KNOWN_PROPERTIES:
+            problems.append(
+                TemplateProblem(
+                    logical_id,
+                    name,
+                    f"unknown property of {MACHINE_TYPE}; the known properties are {', '.join(KNOWN_PROPERTIES)}",
+                )
+            )
+
+    raw, definition_property = _read_definition(logical_id, properties, source, problems)
+    if raw is None:
+        return None
+
+    published = replace_intrinsics(raw, parameters)
+    _merge_user_substitutions(logical_id, properties.get("DefinitionSubstitutions"), published, problems)
+
+    targets = []
+    for state_name, state_path, state in iter_states(published.raw):
+        if state.get("Type") != "Task":
+            continue
+        target = _task_target(logical_id, definition_property, state_path, state, published, resources, problems)
+        if target is not None:
+            targets.append(target)
+
+    if len(problems) == count_before:
+        for message in validate_definition(_validation_copy(published, targets, parameter_values)):
+            problems.append(TemplateProblem(logical_id, definition_property, message))
+
+    environment, invoker_environment = _settings(logical_id, properties, problems)
+    role = _execution_role(logical_id, {"Type": SERVERLESS_FUNCTION, "Properties": properties}, resources, problems)
+    if len(problems) > count_before:
+        return None
+
+    function_properties = {name: properties[name] for name in INVOKER_PROPERTIES if name in properties}
+    tracing = properties.get("Tracing")
+    if isinstance(tracing, dict) and tracing.get("Enabled") is True:
+        function_properties["Tracing"] = "Active"
+
+    return Machine(
+        logical_id=logical_id,
+        definition=published,
+        targets=targets,
+        role=role or {},
+        name=properties.get("Name"),
+        events=dict(properties.get("Events") or {}),
+        environment=environment,
+        invoker_environment=invoker_environment,
+        function_properties=function_properties,
+        attributes={name: resource[name] for name in RESOURCE_ATTRIBUTES if name in resource},
+    )
+
+
+def _read_definition(
+    logical_id: str, properties: dict[str, Any], source: DefinitionSource, problems: list[TemplateProblem]
+) -> tuple[dict[str, Any] | None, str]:
+    has_inline = "Definition" in properties
+    has_uri = "DefinitionUri" in properties
+    if has_inline == has_uri:
+        problems.append(
+            TemplateProblem(
+                logical_id,
+                "Definition",
+                "set exactly one of Definition (the definition inline) and DefinitionUri (a file or s3:// URI)",
+            )
+        )
+        return None, "Definition"
+
+    definition_property = "Definition" if has_inline else "DefinitionUri"
+    try:
+        if has_inline:
+            raw = _resolve_include(properties["Definition"], source)
+        else:
+            raw = source.read_uri(properties["DefinitionUri"])
+    except ValueError as error:
+        problems.append(TemplateProblem(logical_id, definition_property, str(error)))
+        return None, definition_property
+
+    if not isinstance(raw, dict) or not isinstance(raw.get("States"), dict):
+        problems.append(
+            TemplateProblem(
+                logical_id,
+                definition_property,
+                "the definition must be a mapping with StartAt and States, as in the Amazon States Language",
+            )
+        )
+        return None, definition_property
+    return raw, definition_property
+
+
+def _resolve_include(definition: Any, source: DefinitionSource) -> Any:
+    """Read ``Fn::Transform: {Name: AWS::Include}`` where CloudFormation has not already done so."""
+    transform = definition.get("Fn::Transform") if isinstance(definition, dict) and len(definition) == 1 else None
+    if transform is None:
+        if isinstance(definition, str):
+            try:
+                return json.loads(definition)
+            except ValueError:
+                raise ValueError("Definition is a string that is not JSON; write the definition as a mapping") from None
+        return definition
+    if not isinstance(transform, dict) or transform.get("Name") != "AWS::Include":
+        raise ValueError("the only transform heaviside reads inside Definition is AWS::Include")
+    location = (transform.get("Parameters") or {}).get("Location")
+    if location is None:
+        raise ValueError("AWS::Include needs Parameters.Location")
+    return source.read_include(location)
+
+
+def _merge_user_substitutions(
+    logical_id: str, user: Any, published: PublishedDefinition, problems: list[TemplateProblem]
+) -> None:
+    if user is None:
+        return
+    if not isinstance(user, dict):
+        problems.append(
+            TemplateProblem(logical_id, "DefinitionSubstitutions", "must be a mapping of names to values")
+        )
+        return
+    for key, value in user.items():
+        if not SUBSTITUTION_KEY_PATTERN.match(str(key)):
+            problems.append(
+                TemplateProblem(
+                    logical_id,
+                    f"DefinitionSubstitutions.{key}",
+                    "invalid name; use letters, digits and underscores",
+                )
+            )
+        elif key in published.substitutions:
+            problems.append(
+                TemplateProblem(
+                    logical_id,
+                    f"DefinitionSubstitutions.{key}",
+                    f"the name {key} is generated for an intrinsic function in Definition; choose another name",
+                )
+            )
+        elif not (is_intrinsic(value) or isinstance(value, (str, int, float, bool))):
+            problems.append(
+                TemplateProblem(
+                    logical_id,
+                    f"DefinitionSubstitutions.{key}",
+                    "the value must be a string, a number, a boolean or an intrinsic function",
+                )
+            )
+        else:
+            published.substitutions[key] = value
+
+
+def _task_target(
+    machine_id: str,
+    definition_property: str,
+    state_path: str,
+    state: dict[str, Any],
+    published: PublishedDefinition,
+    resources: dict[str, Any],
+    problems: list[TemplateProblem],
+) -> TaskTarget | None:
+    """Find the function a Task state invokes, from its Resource or its lambda:invoke FunctionName."""
+    resource = state.get("Resource")
+    if not isinstance(resource, str):
+        return None  # The validator reports a missing or non-string Resource.
+
+    def problem(message: str) -> None:
+        problems.append(TemplateProblem(machine_id, f"{definition_property} {state_path}", message))
+
+    name = placeholder_name(resource)
+    if name is not None and name in published.substitutions:
+        return _target_from_value(published.substitutions[name], state_path, published, resources, problem)
+
+    if ":states:::" in resource:
+        integration = resource.split(":::", 1)[1]
+        if integration not in SUPPORTED_INTEGRATIONS:
+            problem(
+                f"the service integration {resource} is not supported; heaviside runs Task states that invoke "
+                "Lambda functions, with Resource set to a function or to arn:aws:states:::lambda:invoke"
+            )
+            return None
+        arguments = state.get("Parameters") if "Parameters" in state else state.get("Arguments")
+        if not isinstance(arguments, dict) or not ("FunctionName" in arguments or "FunctionName.$" in arguments):
+            problem("a lambda:invoke Task needs FunctionName in Parameters (JSONPath) or Arguments (JSONata)")
+            return None
+        function_name = arguments.get("FunctionName")
+        if "FunctionName.$" in arguments or (isinstance(function_name, str) and function_name.startswith("{%")):
+            problem(
+                "FunctionName is chosen at run time, so heaviside cannot grant the permission to invoke it "
+                "nor wire its failures to the invoker; name the function in the definition and branch with "
+                "a Choice state instead"
+            )
+            return None
+        return _target_from_value(function_name, state_path, published, resources, problem, name_allowed=True)
+
+    return _target_from_value(resource, state_path, published, resources, problem)
+
+
+def _target_from_value(
+    value: Any,
+    state_path: str,
+    published: PublishedDefinition,
+    resources: dict[str, Any],
+    problem: Callable[[str], None],
+    *,
+    name_allowed: bool = False,
+) -> TaskTarget | None:
+    if isinstance(value, str):
+        name = placeholder_name(value)
+        if name is not None and name in published.substitutions:
+            return _target_from_value(
+                published.substitutions[name], state_path, published, resources, problem, name_allowed=name_allowed
+            )
+        if "${" in value:
+            used = published.used_substitutions(json.dumps(value))
+            return TaskTarget(state_path, arn={"Fn::Sub": [value, used]} if used else {"Fn::Sub": value})
+        if value.startswith("arn:"):
+            if ":lambda:" in value and ":function:" in value:
+                return TaskTarget(state_path, arn=value)
+            problem(f"{value} is not the ARN of a Lambda function; heaviside Task states invoke Lambda functions")
+            return None
+        if name_allowed and value:
+            return TaskTarget(
+                state_path,
+                arn={"Fn::Sub": f"arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{value}"},
+            )
+        problem(f"{value!r} is not a Lambda function; use !GetAtt Function.Arn, !Ref Function or a function ARN")
+        return None
+
+    if is_intrinsic(value):
+        referenced = _referenced_resource(value)
+        if referenced is None:
+            return TaskTarget(state_path, arn=value)
+        target = resources.get(referenced)
+        if target is None:
+            if "Ref" in value:
+                return TaskTarget(state_path, arn=value)  # a template parameter holding an ARN
+            problem(f"there is no resource {referenced} in the template")
+            return None
+        target_type = target.get("Type") if isinstance(target, dict) else None
+        if target_type not in FUNCTION_TYPES:
+            problem(
+                f"{referenced} is a {target_type}, not a Lambda function; a Task state must invoke an "
+                f"{SERVERLESS_FUNCTION} or {LAMBDA_FUNCTION}"
+            )
+            return None
+        return TaskTarget(state_path, logical_id=referenced)
+
+    problem(f"{value!r} is not a Lambda function; use !GetAtt Function.Arn, !Ref Function or a function ARN")
+    return None
+
+
+def _referenced_resource(value: dict[str, Any]) -> str | None:
+    """Return X for ``Ref: X`` and ``Fn::GetAtt: [X, Arn]``, else None."""
+    if "Ref" in value and isinstance(value["Ref"], str) and not value["Ref"].startswith("AWS::"):
+        return value["Ref"]
+    getatt = value.get("Fn::GetAtt")
+    if isinstance(getatt, str):
+        getatt = getatt.split(".", 1)
+    if isinstance(getatt, list) and len(getatt) == 2 and getatt[1] == "Arn" and isinstance(getatt[0], str):
+        return getatt[0]
+    return None
+
+
+def _validation_copy(
+    published: PublishedDefinition, targets: list[TaskTarget], parameter_values: dict[str, Any]
+) -> Any:
+    """Return the definition with stand-in values where CloudFormation substitutes at deploy time."""
+    values: dict[str, str] = {}
+    for name, value in published.substitutions.items():
+        if isinstance(value, bool):
+            values[name] = json.dumps(value)
+        elif isinstance(value, (str, int, float)):
+            values[name] = str(value)
+        elif name in published.numeric:
+            known = parameter_values.get(value.get("Ref")) if isinstance(value, dict) else None
+            values[name] = str(known) if _is_number(known) else "1"
+        else:
+            referenced = _referenced_resource(value)
+            if referenced is not None:
+                values[name] = _VALIDATION_ARN.format(referenced)
+
+    text = published.text()
+    resolved = substitute(text, values)
+    try:
+        return json.loads(resolved)
+    except ValueError:
+        # A substituted value (a quote inside a string value, say) broke the JSON.
+        return None
+
+
+def _validate_with_heaviside(definition: Any) -> list[str]:
+    import heaviside
+
+    if definition is None:
+        return ["the definition is not valid JSON once DefinitionSubstitutions are applied; check their values"]
+    try:
+        heaviside.load_definition(definition)
+    except heaviside.InvalidDefinition as error:
+        return [str(problem) for problem in error.errors]
+    return []
+
+
+def _settings(
+    logical_id: str, properties: dict[str, Any], problems: list[TemplateProblem]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Turn heaviside's own properties into environment variables; check literal values."""
+    environment: dict[str, Any] = {}
+    invoker_environment: dict[str, Any] = {}
+
+    def check(name: str, valid: bool, message: str) -> bool:
+        value = properties.get(name)
+        if is_intrinsic(value) or valid:
+            return True
+        problems.append(TemplateProblem(logical_id, name, f"{value!r} is invalid; {message}"))
+        return False
+
+    if "ExecutionRecords" in properties:
+        value = properties["ExecutionRecords"]
+        if check("ExecutionRecords", isinstance(value, bool), "use true or false"):
+            environment[contract.EXECUTION_RECORDS] = json.dumps(value) if isinstance(value, bool) else value
+    if "ExecutionTtlDays" in properties:
+        value = properties["ExecutionTtlDays"]
+        if check("ExecutionTtlDays", _is_integer(value) and value >= 1, "use a whole number of days, at least 1"):
+            environment[contract.EXECUTION_TTL_DAYS] = _env_value(value)
+    if "SleepThresholdSeconds" in properties:
+        value = properties["SleepThresholdSeconds"]
+        if check("SleepThresholdSeconds", _is_number(value) and value >= 0, "use a number of seconds, 0 or more"):
+            environment[contract.SLEEP_THRESHOLD] = _env_value(value)
+    if "EnvelopeBudgetBytes" in properties:
+        value = properties["EnvelopeBudgetBytes"]
+        valid = _is_integer(value) and MIN_ENVELOPE_BUDGET <= value <= MAX_ENVELOPE_BUDGET
+        message = f"use a whole number of bytes from {MIN_ENVELOPE_BUDGET} to {MAX_ENVELOPE_BUDGET}"
+        if check("EnvelopeBudgetBytes", valid, message):
+            environment[contract.ENVELOPE_BUDGET] = _env_value(value)
+    if "LogLevel" in properties:
+        value = properties["LogLevel"]
+        if check("LogLevel", value in LOG_LEVELS, f"use one of {', '.join(LOG_LEVELS)}"):
+            environment[contract.LOG_LEVEL] = value
+    if "Type" in properties:
+        value = properties["Type"]
+        if check("Type", value in EXECUTION_TYPES, f"use one of {', '.join(EXECUTION_TYPES)}"):
+            invoker_environment[contract.EXECUTION_TYPE] = value
+
+    tracing = properties.get("Tracing")
+    if tracing is not None and not (isinstance(tracing, dict) and isinstance(tracing.get("Enabled", False), bool)):
+        problems.append(TemplateProblem(logical_id, "Tracing", "use a mapping such as {Enabled: true}"))
+    events = properties.get("Events")
+    if events is not None and not isinstance(events, dict):
+        problems.append(TemplateProblem(logical_id, "Events", "must be a mapping of event names to SAM events"))
+    return environment, invoker_environment
+
+
+def _collect_functions(
+    machines: dict[str, Machine], resources: dict[str, Any], problems: list[TemplateProblem]
+) -> dict[str, TaskFunction]:
+    functions: dict[str, TaskFunction] = {}
+    for machine in machines.values():
+        for function_id in machine.function_ids:
+            function = functions.get(function_id)
+            if function is None:
+                resource = resources[function_id]
+                role = _execution_role(function_id, resource, resources, problems)
+                function = TaskFunction(function_id, resource["Type"], [], role or {})
+                functions[function_id] = function
+            function.machines.append(machine.logical_id)
+
+    for function in functions.values():
+        _check_invoke_configuration(function.logical_id, resources, problems)
+        for machine_id in function.machines:
+            for name, value in machines[machine_id].environment.items():
+                if name in function.environment and function.environment[name] != value:
+                    problems.append(
+                        TemplateProblem(
+                            function.logical_id,
+                            "",
+                            f"the machines {', '.join(function.machines)} all invoke this function but set "
+                            f"{name} to different values ({function.environment[name]!r} and {value!r}); "
+                            "give them the same setting",
+                        )
+                    )
+                function.environment.setdefault(name, value)
+    return functions
+
+
+def _check_invoke_configuration(function_id: str, resources: dict[str, Any], problems: list[TemplateProblem]) -> None:
+    """Report settings that would fight the asynchronous invoke configuration heaviside emits."""
+    properties = resources[function_id].get("Properties") or {}
+    if "EventInvokeConfig" in properties:
+        problems.append(
+            TemplateProblem(
+                function_id,
+                "EventInvokeConfig",
+                "heaviside configures asynchronous invokes of task functions itself (no Lambda retries, "
+                "failures to the invoker, which applies the state's Retry and Catch); remove EventInvokeConfig",
+            )
+        )
+    if properties.get("RecursiveLoop") == "Terminate":
+        problems.append(
+            TemplateProblem(
+                function_id,
+                "RecursiveLoop",
+                "a state machine may invoke a function again in the same execution, which Lambda's loop "
+                "detection would stop; remove RecursiveLoop (heaviside sets Allow)",
+            )
+        )
+    for logical_id, resource in resources.items():
+        if not isinstance(resource, dict) or resource.get("Type") != "AWS::Lambda::EventInvokeConfig":
+            continue
+        target = (resource.get("Properties") or {}).get("FunctionName")
+        if target == {"Ref": function_id}:
+            problems.append(
+                TemplateProblem(
+                    logical_id,
+                    "FunctionName",
+                    f"heaviside emits the asynchronous invoke configuration of the task function {function_id}; "
+                    "remove this resource",
+                )
+            )
+
+
+def _execution_role(
+    function_id: str, resource: dict[str, Any], resources: dict[str, Any], problems: list[TemplateProblem]
+) -> dict[str, Any] | None:
+    """Return a ``Ref`` to the role the heaviside policy attaches to."""
+    properties = resource.get("Properties") or {}
+    role = properties.get("Role")
+    if role is None and resource.get("Type") == SERVERLESS_FUNCTION:
+        return {"Ref": f"{function_id}Role"}  # the role SAM creates for the function
+
+    referenced = _referenced_resource(role) if is_intrinsic(role) else None
+    if referenced and isinstance(resources.get(referenced), dict):
+        if resources[referenced].get("Type") == "AWS::IAM::Role":
+            return {"Ref": referenced}
+    problems.append(
+        TemplateProblem(
+            function_id,
+            "Role",
+            "heaviside must add permissions to this function's execution role (invoke the next task, read "
+            "definitions, write joins), so the role must be an AWS::IAM::Role of this template referenced "
+            "with !GetAtt Role.Arn; or remove Role and let SAM create one",
+        )
+    )
+    return None
+
+
+def _parameter_values(parameters: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    values = {name: spec.get("Default") for name, spec in parameters.items() if isinstance(spec, dict)}
+    values.update(given)
+    for name, value in values.items():
+        if isinstance(value, str):
+            try:
+                values[name] = json.loads(value)
+            except ValueError:
+                pass
+    return values
+
+
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _env_value(value: Any) -> Any:
+    """Environment variable values are strings; intrinsics stay as they are."""
+    return value if is_intrinsic(value) else str(value)
