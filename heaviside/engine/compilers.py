@@ -116,9 +116,9 @@ def assign(obj: Any, jsonata: bool):
     """Compile an Assign field: its values are templates of the state's query language."""
     if obj is ABSENT:
         return None
-    if jsonata:
-        return jsonata_template(obj)
-    return payload_template(obj, "Assign")
+    from heaviside.asl.variables import compile_assign
+
+    return compile_assign(obj, "JSONata" if jsonata else "JSONPath")
 
 
 def choice_rule(rule: Mapping[str, Any], jsonata: bool):

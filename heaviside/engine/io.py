@@ -8,6 +8,7 @@ from typing import Any, Mapping
 
 from heaviside.asl.errors import StatesError
 from heaviside.asl.paths import PathNotFound
+from heaviside.asl.variables import VariableScopes
 from heaviside.engine.cursor import Cursor
 from heaviside.engine.errors import unprefixed_error
 
@@ -54,21 +55,20 @@ def check_result_size(state_name: str, result: Any) -> None:
         )
 
 
-def assign_variables(cursor: Cursor, assigned: Mapping[str, Any] | None) -> Cursor:
-    """Return `cursor` with `assigned` variables set.
+def evaluate_assign(assign, variables: Mapping, *, value: Any = None, context=None, states=None) -> dict | None:
+    """Evaluate a compiled Assign (None when the field is absent) with AWS's size limits."""
+    if assign is None:
+        return None
+    return assign.evaluate(variables, value=value, context=context, states=states)
 
-    A name that exists in an enclosing scope is set there (a catcher on a
-    Parallel or Map may set outer variables); any other name goes to the
-    innermost scope.
+
+def assign_variables(cursor: Cursor, assigned: Mapping[str, Any] | None) -> Cursor:
+    """Return `cursor` with `assigned` variables set, in the scope that holds each name.
+
+    Raises States.DataLimitExceeded when the variables would exceed the
+    execution's limit.
     """
     if not assigned:
         return cursor
-    scopes = [dict(scope) for scope in cursor.scopes]
-    for name, value in assigned.items():
-        target = scopes[-1]
-        for scope in scopes[:-1]:
-            if name in scope:
-                target = scope
-                break
-        target[name] = value
-    return cursor.with_changes(scopes=tuple(scopes))
+    scopes = VariableScopes(cursor.scopes).assign(assigned)
+    return cursor.with_changes(scopes=scopes.scopes)

@@ -14,6 +14,7 @@ from typing import Any
 
 from heaviside.engine.actions import ScheduleDelay
 from heaviside.engine.cursor import Cursor
+from heaviside.engine import io
 from heaviside.engine.io import assign_variables, place_result
 from heaviside.engine.outcomes import StateFailure, Transition
 
@@ -95,12 +96,12 @@ def _catch(run, cursor: Cursor, state, catcher, raw_input: Any, error: str | Non
             output = jsonata_support.evaluate(catcher.output, states, variables, "Output")
         assigned = None
         if catcher.assign is not None:
-            assigned = jsonata_support.evaluate(catcher.assign, states, variables, "Assign")
+            assigned = io.evaluate_assign(catcher.assign, variables, states=states)
     else:
         output = place_result(catcher.result_path, catcher.discards_result, raw_input, error_output)
         assigned = None
         if catcher.assign is not None:
-            assigned = catcher.assign.evaluate(error_output, context, variables)
+            assigned = io.evaluate_assign(catcher.assign, variables, value=error_output, context=context)
 
     moved = assign_variables(cursor, assigned)
     return leave(moved, state, output, next_state=catcher.catcher.next)

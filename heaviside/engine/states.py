@@ -69,7 +69,7 @@ def complete(run, cursor: Cursor, state, raw_input: Any, result: Any, selected: 
             output = jsonata_support.evaluate(state.output, states, variables, "Output")
         assigned = None
         if state.assign is not None:
-            assigned = jsonata_support.evaluate(state.assign, states, variables, "Assign")
+            assigned = io.evaluate_assign(state.assign, variables, states=states)
         io.check_result_size(state.name, output)
         return leave(io.assign_variables(cursor, assigned), state, output)
 
@@ -77,7 +77,7 @@ def complete(run, cursor: Cursor, state, raw_input: Any, result: Any, selected: 
         result = state.result_selector.evaluate(result, context, variables)
     assigned = None
     if state.assign is not None:
-        assigned = state.assign.evaluate(result, context, variables)
+        assigned = io.evaluate_assign(state.assign, variables, value=result, context=context)
     output = io.place_result(state.result_path, state.discards_result, raw_input, result)
     output = io.select(state.output_path, output, context, variables)
     io.check_result_size(state.name, output)
@@ -147,7 +147,7 @@ def _choice(run, cursor: Cursor, state, raw_input: Any):
             raise unprefixed_error("States.NoChoiceMatched", None)
         assign = state.assign
         target = state.state.default
-    assigned = assign.evaluate(effective, context, variables) if assign is not None else None
+    assigned = io.evaluate_assign(assign, variables, value=effective, context=context)
     output = io.select(state.output_path, effective, context, variables)
     return leave(io.assign_variables(cursor, assigned), state, output, next_state=target)
 
@@ -158,7 +158,7 @@ def _choice_taken(run, cursor, state, states, variables, target, assign, output_
         output = jsonata_support.evaluate(output_template, states, variables, "Output")
     assigned = None
     if assign is not None:
-        assigned = jsonata_support.evaluate(assign, states, variables, "Assign")
+        assigned = io.evaluate_assign(assign, variables, states=states)
     return leave(io.assign_variables(cursor, assigned), state, output, next_state=target)
 
 
@@ -173,11 +173,11 @@ def _wait(run, cursor: Cursor, state, raw_input: Any):
             output = jsonata_support.evaluate(state.output, states, variables, "Output")
         assigned = None
         if state.assign is not None:
-            assigned = jsonata_support.evaluate(state.assign, states, variables, "Assign")
+            assigned = io.evaluate_assign(state.assign, variables, states=states)
     else:
         effective = io.select(state.input_path, raw_input, context, variables)
         until = wait_until(run, state, effective, context, variables, None)
-        assigned = state.assign.evaluate(effective, context, variables) if state.assign is not None else None
+        assigned = io.evaluate_assign(state.assign, variables, value=effective, context=context)
         output = io.select(state.output_path, effective, context, variables)
     waiting = io.assign_variables(cursor, assigned).with_changes(input=output)
     seconds = max(0.0, (until - run.now).total_seconds())
