@@ -329,8 +329,8 @@ def _require_integer(call: IntrinsicCall, value: Any, role: str) -> int:
 def _round_half_up(call: IntrinsicCall, value: Any, role: str) -> int:
     """Round a number as Java's Math.round does (halves toward positive infinity).
 
-    The corpus shows States.MathAdd(-0.5, 0.5) == 1: each argument is rounded on
-    its own (-0.5 -> 0, 0.5 -> 1) before the addition.
+    AWS returns 1 for States.MathAdd(-0.5, 0.5) because each argument is rounded
+    on its own (-0.5 -> 0, 0.5 -> 1) before the addition.
     """
     if type(value) is int:
         return value
@@ -388,7 +388,7 @@ def _format_value(value: Any) -> str:
     """Print a value as States.Format does: Java's toString of the parsed JSON.
 
     Strings print without quotes, objects as ``{Arg1=1, Arg2=[]}`` and arrays as
-    ``[1, 2]`` (recorded in the corpus).
+    ``[1, 2]`` (recorded against AWS).
     """
     if isinstance(value, str):
         return value
@@ -401,7 +401,7 @@ def _format_value(value: Any) -> str:
 
 def _string_to_json(call: IntrinsicCall, values: list) -> Any:
     text = _require_string(call, values[0], "argument")
-    # Recorded: an empty or blank string gives null.
+    # AWS returns null for an empty or blank string (recorded).
     if not text.strip():
         return None
     try:
@@ -522,7 +522,7 @@ def _json_merge(call: IntrinsicCall, values: list) -> dict:
 def _json_merge_literals(call: IntrinsicCall) -> str | None:
     deep = call.arguments[2] if len(call.arguments) == 3 else None
     if isinstance(deep, Literal) and deep.value is not False:
-        # AWS rejects a deep merge (true): only false is accepted.
+        # AWS rejects a deep merge, so only false is accepted.
         return "the third argument must be false, because States.JsonMerge only merges shallowly"
     return None
 
@@ -538,7 +538,7 @@ def _math_random(call: IntrinsicCall, values: list) -> int:
         generator = random.Random(seed)
     else:
         generator = random.SystemRandom()
-    # The end is exclusive, as the AWS documentation states.
+    # NOTE: the end is taken as exclusive, but no AWS recording confirms it.
     return generator.randrange(start, end)
 
 
@@ -618,8 +618,9 @@ def _json_equal(left: Any, right: Any) -> bool:
 def to_json_text(value: Any) -> str:
     """Serialize a value compactly, printing floats as Java's Double.toString does.
 
-    AWS serializes with Jackson, which prints 1.0 as ``1.0`` and 1e10 as
-    ``1.0E10``; integers print in full.
+    Integers print in full and 1.1 prints as ``1.1`` (recorded against AWS).
+    NOTE: AWS's text for large and tiny floats is not recorded. Java prints 1e10
+    as ``1.0E10``, and this assumes AWS prints doubles the same way.
     """
     if isinstance(value, float):
         return format_java_number(value)

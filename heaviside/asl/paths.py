@@ -8,8 +8,8 @@ matter here:
 - A definite path (only names and single indexes) selects one value and returns it.
   Selecting a missing field or an index out of range is an error (`PathNotFound`).
 - An indefinite path (wildcard, slice, several indexes or names, filter, recursive
-  descent) always returns a list, even of one value or of none, and never fails
-  because something is missing.
+  descent) always returns a list, even of one value or of none. A missing field
+  or index selects nothing instead of failing.
 
 Definite paths are compiled to a tuple of keys and indexes and evaluated by a short
 loop, because they run on every transition. Indefinite paths are evaluated segment
@@ -69,7 +69,7 @@ def is_path(text: Any) -> bool:
 def compile_path(text: str) -> Path:
     """Compile a JSONPath Path (`$...`, `$$...` or `$variable...`).
 
-    Raises DefinitionSyntaxError with a message that says what is wrong.
+    Raises DefinitionSyntaxError with a message that names what is wrong.
     """
     return Path(text, _parse(text))
 
@@ -271,8 +271,8 @@ class ReferencePath(Path):
         return copy
 
     def _match_failure(self, document: Any) -> StatesError:
-        # TODO: confirm AWS's exact cause text for States.ResultPathMatchFailure;
-        # this wording follows the LocalStack snapshots' shape, unverified here.
+        # TODO: AWS's cause text for States.ResultPathMatchFailure is not
+        # recorded, so this wording is our own.
         return StatesError(
             "States.ResultPathMatchFailure",
             f"Unable to apply ResultPath '{self.text}' to input '{_json_text(document)}'",
@@ -446,7 +446,7 @@ class _SegmentParser:
             if char == "\\" and self.position + 1 < len(text):
                 # A backslash keeps the next character from closing the name, and
                 # both stay in the name: AWS finds the key Test\""Name" with the
-                # path $['Test\""Name"'] (recorded in the corpus).
+                # path $['Test\""Name"'] (recorded against AWS).
                 characters.append(text[self.position:self.position + 2])
                 self.position += 2
                 continue
@@ -548,7 +548,7 @@ class _LibraryQuery:
             return self._query.findall(root)
         except jsonpath.JSONPathError:
             # NOTE: a filter that fails at run time (a type error inside the
-            # expression) selects nothing here; Jayway's behaviour is unverified.
+            # expression) selects nothing here, and Jayway's behaviour is unverified.
             return []
 
 
@@ -682,10 +682,11 @@ def _compile_with_library(text: str, body: str):
 # -- path functions ----------------------------------------------------------
 #
 # Jayway functions that end a path and turn its selection into one value. The
-# AWS documentation names length() for Paths (and excludes functions from
-# reference paths). NOTE: which other Jayway functions AWS accepts is not
-# recorded; these follow Jayway's definitions, where the aggregations return
-# floating-point numbers and fail on an array without numbers.
+# AWS documentation names length() for Paths and excludes functions from
+# reference paths.
+# NOTE: which other Jayway functions AWS accepts is not recorded. These follow
+# Jayway's definitions: the aggregations return floating-point numbers and fail
+# on an array without numbers.
 
 
 def _function_length(path: str, selected: Any) -> Any:

@@ -1,7 +1,7 @@
 """Payload templates: Parameters, ResultSelector, ItemSelector and similar fields.
 
 A payload template is a JSON value. In every object at any depth, including
-objects inside arrays, a key ending in `.$` holds a path (`$...`, `$$...`,
+objects inside arrays, a key ending in `.$` contains a path (`$...`, `$$...`,
 `$variable...`) or an intrinsic function call; the output key drops the `.$`
 and takes the evaluated value. Every other value is copied to the output as it
 is (shared, not deep-copied).
@@ -24,7 +24,7 @@ _Evaluator = Callable[[Any, Mapping | None, Mapping | None], Any]
 def compile_payload_template(template: Any, field_name: str) -> PayloadTemplate:
     """Compile a payload template; `field_name` (``Parameters``) is used in messages.
 
-    Raises DefinitionSyntaxError when a `.$` key holds something other than a
+    Raises DefinitionSyntaxError when a `.$` key contains something other than a
     string with a path or an intrinsic function call, or when two keys give the
     same output name (``"a"`` and ``"a.$"``).
     """
@@ -145,7 +145,9 @@ def _compile_expression(expression: Any, key: str, location: str) -> _Evaluator:
 
 
 def _path_not_found(path_text: str, key: str, value: Any) -> StatesError:
-    # AWS quotes the state's input as compact JSON, for `$$` and variable paths too.
+    # AWS quotes the state's input as compact JSON.
+    # NOTE: for `$$` and variable paths the recordings hide which document AWS
+    # quotes, so this assumes the state's input there too.
     return StatesError(
         "States.Runtime",
         f"The JSONPath '{path_text}' specified for the field '{key}' could not be found "
