@@ -1,6 +1,6 @@
 """Regression cases whose fake functions are described in words, not by a
 behaviour code, so the conformance runner skips them. Each function here does
-what the case's `functions` text says, and each test compares with the case's
+what the case's `functions` text describes, and each test compares with the case's
 expected outcome."""
 
 from __future__ import annotations
