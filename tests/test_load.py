@@ -184,3 +184,57 @@ def test_package_level_load_definition(tmp_path):
 def test_package_level_error_type():
     with pytest.raises(heaviside.InvalidDefinition):
         heaviside.load_definition("{}")
+
+
+def test_repeated_state_name_in_json_text():
+    text = '{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}, "A": {"Type": "Succeed"}}}'
+
+    with pytest.raises(InvalidDefinition) as raised:
+        load_definition(text)
+
+    problem = single_problem(raised.value)
+    assert problem.code == "DUPLICATE_STATE_NAME"
+    assert problem.path == "$.States.A"
+
+
+def test_repeated_field_in_json_text():
+    text = '{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true, "End": true}}}'
+
+    with pytest.raises(InvalidDefinition) as raised:
+        load_definition(text)
+
+    problem = single_problem(raised.value)
+    assert problem.code == "SCHEMA_VALIDATION_FAILED"
+    assert problem.path == "$.States.A.End"
+
+
+def test_repeated_state_name_in_yaml(tmp_path):
+    path = tmp_path / "machine.yaml"
+    path.write_text("StartAt: A\nStates:\n  A: {Type: Pass, End: true}\n  A: {Type: Succeed}\n", encoding="utf-8")
+
+    with pytest.raises(InvalidDefinition) as raised:
+        load_definition(path)
+
+    assert single_problem(raised.value).code == "DUPLICATE_STATE_NAME"
+
+
+def test_yaml_list_key_is_unparsable(tmp_path):
+    path = tmp_path / "machine.yaml"
+    path.write_text("StartAt: A\n? [1, 2]\n: x\n", encoding="utf-8")
+
+    with pytest.raises(InvalidDefinition) as raised:
+        read_definition(path)
+
+    assert single_problem(raised.value).code == "INVALID_JSON_DESCRIPTION"
+
+
+def test_yaml_alias_is_shared_not_repeated(tmp_path):
+    path = tmp_path / "machine.yaml"
+    path.write_text(
+        "StartAt: A\nStates:\n  A: {Type: Pass, Result: &r {k: [1, 2]}, Next: B}\n  B: {Type: Pass, Result: *r, End: true}\n",
+        encoding="utf-8",
+    )
+
+    definition = load_definition(path)
+
+    assert definition is not None

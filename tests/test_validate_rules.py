@@ -370,3 +370,30 @@ def test_deep_nesting_is_a_problem_not_a_crash():
     problems = validate(definition)
 
     assert all(problem.code == "SCHEMA_VALIDATION_FAILED" for problem in problems)
+
+
+def test_circular_value_is_a_problem():
+    result: list = []
+    result.append(result)
+
+    problems = validate(machine({"A": passing(Result=result)}))
+
+    assert [(problem.path, problem.code) for problem in problems] == [("$", "SCHEMA_VALIDATION_FAILED")]
+    assert "contains itself" in problems[0].message
+
+
+def test_definition_over_one_mebibyte():
+    large = machine({"A": passing(Result="x" * 1_048_576)})
+    small = machine({"A": passing(Result="x" * 1_000_000)})
+
+    assert problem_keys(large) == [("$", "SCHEMA_VALIDATION_FAILED")]
+    assert problem_keys(small) == []
+
+
+def test_shared_value_checked_once():
+    shared = {"k": float("inf")}
+
+    problems = validate(machine({"A": passing(Result=[shared, shared])}))
+
+    assert len(problems) == 1
+    assert problems[0].path in ("$.States.A.Result[0].k", "$.States.A.Result[1].k")

@@ -66,10 +66,24 @@ def read_definition(source: Any) -> Any:
     )
 
 
+class ObjectWithDuplicateKeys(dict):
+    """A parsed JSON object in which some keys appeared more than once.
+
+    The last value of each key wins, as in `json.loads`; `duplicate_keys`
+    lists the repeated keys so that validation can report them (a repeated
+    state name would otherwise hide a state).
+    """
+
+    duplicate_keys: tuple[str, ...] = ()
+
+
 def parse_json(text: str, *, origin: str = "The definition") -> Any:
-    """Parse JSON text as Step Functions does: NaN and Infinity are not JSON."""
+    """Parse JSON text as Step Functions does: NaN and Infinity are not JSON.
+
+    Objects with repeated keys come back as `ObjectWithDuplicateKeys`.
+    """
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_build_object)
     except json.JSONDecodeError as error:
         raise _parse_error(
             f"{origin} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."
@@ -103,6 +117,9 @@ def parse_yaml(text: str, *, origin: str = "The definition") -> Any:
         raise _parse_error(f"{origin} is not valid YAML: {error.problem}{where}.") from None
     except yaml.YAMLError as error:
         raise _parse_error(f"{origin} is not valid YAML: {error}.") from None
+    except TypeError as error:
+        # A complex key such as a list or a mapping cannot be a JSON object key.
+        raise _parse_error(f"{origin} has a YAML key that is not a string ({error}); use plain keys.") from None
     except RecursionError:
         raise _parse_error(f"{origin} is nested too deeply to parse.") from None
 
@@ -135,6 +152,21 @@ def _looks_like_path(text: str) -> bool:
     return os.path.splitext(stripped)[1].lower() in JSON_SUFFIXES + YAML_SUFFIXES
 
 
+def _build_object(pairs: list[tuple[str, Any]]) -> dict:
+    result = dict(pairs)
+    if len(result) == len(pairs):
+        return result
+    seen: set[str] = set()
+    repeated: list[str] = []
+    for key, _ in pairs:
+        if key in seen and key not in repeated:
+            repeated.append(key)
+        seen.add(key)
+    duplicated = ObjectWithDuplicateKeys(result)
+    duplicated.duplicate_keys = tuple(repeated)
+    return duplicated
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
@@ -158,5 +190,17 @@ def _json_compatible_loader(yaml) -> type:
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
+
+    def construct_object(loader, node):
+        # Built from the key-value pairs, like JSON objects, so that repeated
+        # keys are recorded instead of silently overwritten.
+        loader.flatten_mapping(node)
+        pairs = [
+            (loader.construct_object(key_node, deep=True), loader.construct_object(value_node, deep=True))
+            for key_node, value_node in node.value
+        ]
+        return _build_object(pairs)
+
+    JsonCompatibleLoader.add_constructor("tag:yaml.org,2002:map", construct_object)
     _LOADER_CACHE["loader"] = JsonCompatibleLoader
     return JsonCompatibleLoader

@@ -5,6 +5,7 @@ transition targets, reachability and terminal states.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -28,6 +29,8 @@ from heaviside.asl.validation.values import check_json_values
 from heaviside.asl.validation.variables import assigned_names
 
 MAX_STATE_NAME_LENGTH = 80
+# Step Functions rejects definitions over 1 MiB of JSON text (a hard quota).
+MAX_DEFINITION_BYTES = 1_048_576
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,6 @@ def _validate(raw: Any, report: Report) -> None:
     if not isinstance(raw, dict):
         report.add("$", f"A state machine definition must be a JSON object with StartAt and States, not {describe(raw)}.")
         return
-    check_json_values(report, "$", raw)
 
     for field in raw:
         if field not in field_tables.TOP_LEVEL_FIELDS:
@@ -97,6 +99,24 @@ def _validate(raw: Any, report: Report) -> None:
 
     checker = MachineChecker(report)
     checker.check_machine("$", raw, None, "state machine", Scope(language))
+    check_json_values(report, "$", raw, frozenset(checker.states_objects))
+    _check_size(report, raw)
+
+
+def _check_size(report: Report, raw: dict) -> None:
+    try:
+        size = len(json.dumps(raw, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8"))
+    except TypeError:
+        # Values that are not JSON, which check_json_values reports.
+        return
+    except ValueError:
+        report.add("$", "The definition contains a value that contains itself (a recursive YAML alias or a circular Python object), which JSON cannot represent.")
+        return
+    except RecursionError:
+        report.add("$", "The definition is nested too deeply to measure its size; flatten it.")
+        return
+    if size > MAX_DEFINITION_BYTES:
+        report.add("$", f"The definition is {size} bytes of JSON, over the limit of {MAX_DEFINITION_BYTES} bytes (1 MiB); move large constants into the input or into S3.")
 
 
 class MachineChecker:
@@ -106,6 +126,8 @@ class MachineChecker:
     def __init__(self, report: Report) -> None:
         self.report = report
         self.state_names: dict[str, str] = {}
+        # ids of the States objects walked, whose repeated keys are state names
+        self.states_objects: set[int] = set()
 
     def check_machine(
         self,
@@ -150,6 +172,10 @@ class MachineChecker:
 
         if states is None:
             return
+
+        self.states_objects.add(id(states))
+        for name in getattr(states, "duplicate_keys", ()):
+            report.add(join(states_path, name), f"The state name {quote(str(name))} appears more than once in this States object; state names must be unique, so rename or remove one.", DUPLICATE_STATE_NAME)
 
         scope = replace(scope, states=states)
         for name, state in states.items():
