@@ -762,6 +762,14 @@ def test_unknown_state_in_cursor_raises_engine_error():
         advance(program, execution, Cursor(state="Nope"), DelayElapsed(), NOW)
 
 
+def test_event_that_does_not_fit_raises_engine_error():
+    program, execution, _ = begin(machine(("A", {"Type": "Pass"})))
+    with pytest.raises(EngineError, match="TaskSucceeded"):
+        advance(program, execution, Cursor(state="A"), TaskSucceeded({}), NOW)
+    with pytest.raises(EngineError, match="unknown event"):
+        advance(program, execution, Cursor(state="A"), object(), NOW)
+
+
 def test_compile_program_caches_by_identity():
     definition = build_definition(machine(("A", {"Type": "Pass"})))
     assert compile_program(definition) is compile_program(definition)

@@ -55,8 +55,32 @@ def advance(
     if cursor.state not in program.states:
         raise EngineError(f"the cursor names the state {cursor.state!r}, which the definition does not have")
     state = program.state(cursor.state)
+    _check_event_fits(state, event)
     outcome = run.resume(cursor, state, event)
     return run.follow(cursor, outcome)
+
+
+# The state types that wait for each kind of event.
+_WAITING_TYPES = {
+    TaskSucceeded: ("Task",),
+    FunctionFailed: ("Task",),
+    FunctionNotFound: ("Task",),
+    TaskFailed: ("Task",),
+    DelayElapsed: ("Wait", "Task", "Parallel", "Map"),
+    JoinCompleted: ("Parallel", "Map"),
+    JoinFailed: ("Parallel", "Map"),
+}
+
+
+def _check_event_fits(state, event: Event) -> None:
+    expected = _WAITING_TYPES.get(type(event))
+    if expected is None:
+        raise EngineError(f"unknown event {event!r}; pass one of the events of heaviside.engine")
+    if state.type not in expected:
+        raise EngineError(
+            f"the event {type(event).__name__} does not fit the state '{state.name}' "
+            f"of type {state.type}; it only resumes {', '.join(expected)} states"
+        )
 
 
 class Run:
