@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -56,6 +57,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     path = Path(args.definition)
+    if _looks_like_yaml_template(path):
+        return _run_template(args)
     document = _read_document(path)
     if document is None:
         return EXIT_USAGE
@@ -101,6 +104,21 @@ def _read_document(path: Path) -> Any:
     except OSError as error:
         print(f"heaviside run: cannot read {path}: {error.strerror or error}", file=sys.stderr)
     return None
+
+
+def _looks_like_yaml_template(path: Path) -> bool:
+    """Return whether `path` is YAML with a top-level Resources key.
+
+    Templates use CloudFormation tags (``!Ref``, ``!GetAtt``) that a plain YAML
+    parser rejects, so they are recognised before the definition is parsed.
+    """
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        return False
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return re.search(r"^Resources\s*:", text, re.MULTILINE) is not None
 
 
 def _run_template(args: argparse.Namespace) -> int:
