@@ -25,8 +25,8 @@ def load_event(name: str) -> dict:
     return json.loads((EXAMPLE / "events" / name).read_text())
 
 
-def test_sample_order_confirmed():
-    result = run_state_machine(TEMPLATE, load_event("order.json"))
+def test_sample_order_confirmed(heaviside_runner):
+    result = heaviside_runner(TEMPLATE, load_event("order.json"))
 
     result.assert_succeeded()
     assert result.output["orderId"] == "ORD-1001"
@@ -76,8 +76,8 @@ def test_retry_count_and_backoff():
     assert [state.get("RetryCount", 0) for _, state in calls] == [0, 1, 2, 3, 4]
 
 
-def test_declined_card_compensates():
-    result = run_state_machine(TEMPLATE, load_event("order-card-declined.json"))
+def test_declined_card_compensates(heaviside_runner):
+    result = heaviside_runner(TEMPLATE, load_event("order-card-declined.json"))
 
     result.assert_failed("PaymentDeclined")
     assert "Card declined for order ORD-1002" in json.loads(result.cause)["errorMessage"]
@@ -85,8 +85,8 @@ def test_declined_card_compensates():
     result.assert_not_entered("ConfirmOrder")
 
 
-def test_out_of_stock_compensates():
-    result = run_state_machine(TEMPLATE, load_event("order-out-of-stock.json"))
+def test_out_of_stock_compensates(heaviside_runner):
+    result = heaviside_runner(TEMPLATE, load_event("order-out-of-stock.json"))
 
     result.assert_failed("OutOfStock")
     assert json.loads(result.cause)["errorMessage"] == "SKU DK-STAND: 1 requested, 0 in stock."
@@ -94,8 +94,8 @@ def test_out_of_stock_compensates():
     result.assert_not_entered("ChargePayment")
 
 
-def test_invalid_order_rejected():
-    result = run_state_machine(TEMPLATE, load_event("order-invalid.json"))
+def test_invalid_order_rejected(heaviside_runner):
+    result = heaviside_runner(TEMPLATE, load_event("order-invalid.json"))
 
     result.assert_failed("OrderRejected", "The shop does not ship to country 'US'.")
     result.assert_path(["ValidateOrder", "IsOrderValid", "RejectOrder"])

@@ -26,10 +26,10 @@ def load_event(name: str) -> dict:
     return json.loads((EXAMPLE / "events" / name).read_text())
 
 
-def test_sample_batch_imported():
+def test_sample_batch_imported(heaviside_runner):
     batch = load_event("batch-300.json")
 
-    result = run_state_machine(TEMPLATE, batch)
+    result = heaviside_runner(TEMPLATE, batch)
 
     result.assert_succeeded()
     assert result.output["batchId"] == "B-2026-12-01-A"
@@ -47,8 +47,8 @@ def test_sample_batch_imported():
     result.assert_not_entered("RejectBatch")
 
 
-def test_mostly_invalid_batch_rejected():
-    result = run_state_machine(TEMPLATE, load_event("batch-mostly-invalid.json"))
+def test_mostly_invalid_batch_rejected(heaviside_runner):
+    result = heaviside_runner(TEMPLATE, load_event("batch-mostly-invalid.json"))
 
     result.assert_failed(
         "BatchRejected",
