@@ -21,7 +21,7 @@ INVOKER_OUTPUT_SUFFIX = "InvokerName"
 
 
 class CommandError(Exception):
-    """A problem the user can fix; the message says what failed and what to do."""
+    """A problem the user can fix; the message states what failed and what to do next."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

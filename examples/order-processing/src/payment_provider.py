@@ -16,7 +16,7 @@ DECLINED_TOKENS = {"tok_declined", "tok_insufficient_funds"}
 
 
 class PaymentProviderUnavailable(Exception):
-    """The provider did not answer in time; the charge may be retried."""
+    """The provider timed out; the charge may be retried."""
 
 
 class PaymentDeclined(Exception):

@@ -19,7 +19,7 @@ DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y")
 
 
 class RecordRejected(ValueError):
-    """A record that cannot be imported; the message says why."""
+    """A record that cannot be imported; the message gives the reason."""
 
 
 @heaviside.task
