@@ -8,6 +8,7 @@ errors and validation problems differently (the `validate` command).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -17,10 +18,10 @@ from typing import Any
 from heaviside.asl.errors import InvalidDefinition, Problem
 from heaviside.asl.model import build_definition
 from heaviside.asl.validate import validate
+from heaviside.asl.validation.report import INVALID_JSON_DESCRIPTION
 
 logger = logging.getLogger(__name__)
 
-INVALID_JSON_DESCRIPTION = "INVALID_JSON_DESCRIPTION"
 
 JSON_SUFFIXES = (".json",)
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -69,9 +70,9 @@ def read_definition(source: Any) -> Any:
 class ObjectWithDuplicateKeys(dict):
     """A parsed JSON object in which some keys appeared more than once.
 
-    The last value of each key wins, as in `json.loads`; `duplicate_keys`
-    lists the repeated keys so that validation can report them (a repeated
-    state name would otherwise hide a state).
+    The last value of each key wins, as in `json.loads`. `duplicate_keys`
+    lists the repeated keys so that validation can report them, because a
+    repeated state name would otherwise hide a state.
     """
 
     duplicate_keys: tuple[str, ...] = ()
@@ -175,14 +176,8 @@ def _parse_error(message: str) -> InvalidDefinition:
     return InvalidDefinition([Problem("$", INVALID_JSON_DESCRIPTION, message)])
 
 
-_LOADER_CACHE: dict[str, type] = {}
-
-
+@functools.cache
 def _json_compatible_loader(yaml) -> type:
-    loader = _LOADER_CACHE.get("loader")
-    if loader is not None:
-        return loader
-
     class JsonCompatibleLoader(yaml.SafeLoader):
         """A SafeLoader that keeps timestamps as the strings they were written as."""
 
@@ -202,5 +197,4 @@ def _json_compatible_loader(yaml) -> type:
         return _build_object(pairs)
 
     JsonCompatibleLoader.add_constructor("tag:yaml.org,2002:map", construct_object)
-    _LOADER_CACHE["loader"] = JsonCompatibleLoader
     return JsonCompatibleLoader

@@ -54,7 +54,7 @@ def check_choices(
 ) -> None:
     """Check the Choices array of a Choice state; each top-level rule needs a Next."""
     if not isinstance(choices, list) or not choices:
-        report.add(path, f"Choices must be a non-empty array of Choice rules, not {describe(choices) if choices != [] else 'an empty array'}.")
+        report.add(path, f"Choices must be a non-empty array of Choice rules, not {describe(choices)}.")
         return
 
     for index, rule in enumerate(choices):
@@ -139,8 +139,7 @@ def _check_combinator(report: Report, path: str, combinator: str, value: Any) ->
         return
 
     if not isinstance(value, list) or not value:
-        shown = "an empty array" if value == [] else describe(value)
-        report.add(path, f"{combinator} must be a non-empty array of Choice rules, not {shown}.")
+        report.add(path, f"{combinator} must be a non-empty array of Choice rules, not {describe(value)}.")
         return
     for index, nested in enumerate(value):
         nested_path = join(path, index)

@@ -2,7 +2,7 @@
 function calls, payload templates and JSONata expressions.
 
 The parsing itself belongs to the compilers of `heaviside.asl` (`paths`,
-`intrinsics`, `jsonata`, `timestamps`); this module calls them and turns a
+`intrinsics`, `jsonata`, `timestamps`). This module calls them and turns a
 `DefinitionSyntaxError` into a `Problem` at the field's JSON path. A compiler
 that fails with any other exception is a bug in that compiler, so it is logged
 and reported as a problem too: validation never raises.
@@ -184,14 +184,14 @@ def check_timestamp(report: Report, path: str, value: str, field: str) -> None:
         report.add(path, f"{field} {quote(value)} is not a valid timestamp; use RFC 3339 with 'T' and a zone, such as '2026-03-14T01:59:00Z'.")
 
 
-def _compile(report: Report, path: str, module_name: str, function_name: str, text: str, what: str) -> None:
+def _compile(report: Report, path: str, module_name: str, function_name: str, text: str, message_prefix: str) -> None:
     module = _optional_module(module_name)
     function = getattr(module, function_name, None) if module is not None else None
     if function is None:
         # TODO: remove once heaviside.asl.paths lands; until then only the
         # leading '$' of a path is checked.
         return
-    _call(report, path, function, text, what)
+    _call(report, path, function, text, message_prefix)
 
 
 def _call(
@@ -199,7 +199,7 @@ def _call(
     path: str,
     function: Callable[[str], Any],
     text: str,
-    what: str,
+    message_prefix: str,
     default_code: str = SCHEMA_VALIDATION_FAILED,
 ) -> Any:
     """Call a compiler and return what it returns, or None after reporting its error."""
@@ -207,12 +207,12 @@ def _call(
         return function(text)
     except DefinitionSyntaxError as error:
         code = getattr(error, "code", None) or default_code
-        report.add(path, f"{what}: {error}", code)
+        report.add(path, f"{message_prefix}: {error}", code)
     except RecursionError:
-        report.add(path, f"{what}: it is nested too deeply.", default_code)
+        report.add(path, f"{message_prefix}: it is nested too deeply.", default_code)
     except Exception as error:  # a compiler bug must not become a traceback for the user
         logger.warning("%s raised %s on %r", getattr(function, "__qualname__", function), type(error).__name__, text, exc_info=True)
-        report.add(path, f"{what}: {error}", default_code)
+        report.add(path, f"{message_prefix}: {error}", default_code)
     return None
 
 

@@ -1,4 +1,4 @@
-"""Which fields each part of a definition may have, per state type and query language.
+"""Tables of the fields allowed in each part of a definition, per state type and query language.
 
 The tables follow the ASL specification's "Table of State Types and Fields"
 for JSONPath and for JSONata, plus the fields the Step Functions service added
@@ -68,7 +68,7 @@ JSONATA_FIELDS: dict[str, frozenset[str]] = {
     "Fail": frozenset(),
 }
 
-# What to use instead of a JSONPath-only field in a JSONata state.
+# Replacement for each JSONPath-only field in a JSONata state.
 JSONATA_REPLACEMENTS = {
     "InputPath": "Arguments or Output",
     "Parameters": "Arguments",

@@ -35,7 +35,7 @@ MAX_DEFINITION_BYTES = 1_048_576
 
 @dataclass(frozen=True)
 class Scope:
-    """What the states of one States object inherit from around them."""
+    """Settings that the states of one States object inherit from the scopes around them."""
 
     # The machine's QueryLanguage: the default of every state at any depth.
     top_language: str
@@ -56,9 +56,9 @@ class Scope:
         """
         if distributed:
             return Scope(self.top_language)
-        # NOTE: AWS documents that inner scopes may not reassign outer names
-        # but not how it decides statically what is "outer"; this takes every
-        # name assigned by another state of the enclosing States object.
+        # NOTE: AWS documents that inner scopes may not reassign outer names,
+        # but not how it decides statically which names are outer. This takes
+        # every name assigned by another state of the enclosing States object.
         others = [other for other in self.states.values() if other is not state]
         return Scope(self.top_language, self.outer_names | _names_assigned_in(others))
 
@@ -156,8 +156,7 @@ class MachineChecker:
             report.add(path, f"This {kind} has no States; add an object of state names to states.")
             states = None
         elif not isinstance(states, dict) or not states:
-            shown = "an empty object" if states == {} else describe(states)
-            report.add(states_path, f"States must be an object with at least one state, not {shown}.")
+            report.add(states_path, f"States must be an object with at least one state, not {describe(states)}.")
             states = None
 
         start_at = machine.get("StartAt")

@@ -62,9 +62,9 @@ def describe(value: Any) -> str:
     if isinstance(value, str):
         return f"the string {quote(value)}"
     if isinstance(value, dict):
-        return "an object"
+        return "an object" if value else "an empty object"
     if isinstance(value, list):
-        return "an array"
+        return "an array" if value else "an empty array"
     return f"a Python {type(value).__name__}, which is not a JSON value"
 
 

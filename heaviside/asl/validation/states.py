@@ -325,8 +325,7 @@ def _check_error_equals(report: Report, path: str, handler: dict, kind: str, *, 
     errors_path = join(path, "ErrorEquals")
     errors = handler["ErrorEquals"]
     if not isinstance(errors, list) or not errors:
-        shown = "an empty array" if errors == [] else describe(errors)
-        report.add(errors_path, f"ErrorEquals must be a non-empty array of error names, not {shown}.")
+        report.add(errors_path, f"ErrorEquals must be a non-empty array of error names, not {describe(errors)}.")
         return
     for index, error in enumerate(errors):
         if not isinstance(error, str):
@@ -347,8 +346,7 @@ def _check_parallel(checker: "MachineChecker", path: str, state: dict, language:
     if "Branches" not in state:
         report.add(path, "This Parallel state has no Branches; add an array of branches, each with StartAt and States.")
     elif not isinstance(state["Branches"], list) or not state["Branches"]:
-        shown = "an empty array" if state["Branches"] == [] else describe(state["Branches"])
-        report.add(branches_path, f"Branches must be a non-empty array of branches, not {shown}.")
+        report.add(branches_path, f"Branches must be a non-empty array of branches, not {describe(state['Branches'])}.")
     else:
         for index, branch in enumerate(state["Branches"]):
             checker.check_machine(join(branches_path, index), branch, field_tables.BRANCH_FIELDS, "branch", scope.inner(state))

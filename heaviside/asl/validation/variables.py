@@ -3,7 +3,7 @@
 A States object (the machine, a Parallel branch, a Map's ItemProcessor) is one
 scope. An inner scope may read the variables of the scopes around it but may
 not assign a name that an outer scope assigns. A catcher or the top-level
-Assign of a Parallel or Map state belongs to the scope that holds the state.
+Assign of a Parallel or Map state belongs to the scope that contains the state.
 """
 
 from __future__ import annotations
