@@ -14,9 +14,9 @@ scope assigns, so at run time a name found in an outer scope can only come
 from a catcher or Assign of the Parallel or Map state itself, and is set
 there. An inner scope's variables end with its branch or iteration.
 
-Limits (Step Functions developer guide, "Passing data between states with
-variables"): 256 KiB per variable, 256 KiB per Assign, 10 MiB per execution,
-counted as UTF-8 bytes of compact JSON.
+Limits, as AWS publishes them for variables: 256 KiB per variable, 256 KiB
+per Assign and 10 MiB per execution. heaviside counts UTF-8 bytes of compact
+JSON.
 """
 
 from __future__ import annotations
