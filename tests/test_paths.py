@@ -293,3 +293,18 @@ def test_recursive_descent_order():
 
     assert compile_path("$..*").get(document) == [{"b": 1}, [2], 1, 2]
     assert compile_path("$..a").get({"a": {"a": 1}}) == [{"a": 1}, 1]
+
+
+def test_filter_root_reference_in_nested_places():
+    document = {"want": 2, "l": [{"x": 1}, {"x": 2}, {"inner": {"x": 2}}], "n": [2]}
+
+    assert compile_path("$.l[?(@.x == $['want'])]").get(document) == [{"x": 2}]
+    assert compile_path("$..[?(@.x == $.want)]").get(document) == [{"x": 2}, {"x": 2}]
+    assert compile_path("$.n[?(@ == $.want)]").get(document) == []
+
+
+def test_filter_dollar_in_literals_kept():
+    document = {"l": [{"s": "a$"}, {"s": "$"}, {"s": "b"}]}
+
+    assert compile_path("$.l[?(@.s =~ /.*\\$/)].s").get(document) == ["a$", "$"]
+    assert compile_path("$.l[?(@.s == '$')].s").get(document) == ["$"]

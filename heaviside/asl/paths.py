@@ -505,20 +505,15 @@ class _SegmentParser:
 # -- indefinite paths --------------------------------------------------------
 
 
-def _compile_query(text: str, parsed: _ParsedPath) -> _IndefiniteQuery | _LibraryQuery:
+def _compile_query(text: str, parsed: _ParsedPath) -> _IndefiniteQuery:
     """Compile an indefinite path into an object with `findall(root) -> list`.
 
     Names, indexes, slices, wildcards and recursive descent are evaluated here
     with Jayway's rules (a slice or wildcard on a value of the wrong type selects
     nothing). Filter expressions are evaluated by python-jsonpath, which accepts
-    Jayway's filter syntax (&&, ||, !, comparisons, `in`, `=~ /regex/`). A filter
-    that refers to the root (`$`) needs the whole document, so such a path goes
-    to python-jsonpath as a whole.
+    Jayway's filter syntax (&&, ||, !, comparisons, `in`, `=~ /regex/`).
     """
-    segments = parsed.segments
-    if any(_filter_refers_to_root(segment) for segment in segments):
-        return _LibraryQuery(text, "$" + text[parsed.body_start:])
-    return _IndefiniteQuery(text, segments)
+    return _IndefiniteQuery(text, parsed.segments)
 
 
 class _IndefiniteQuery:
@@ -526,51 +521,43 @@ class _IndefiniteQuery:
 
     def __init__(self, text: str, segments: list[tuple]):
         last = len(segments) - 1
-        self._steps = tuple(_compile_step(text, kind, argument, position == last) for position, (kind, argument) in enumerate(segments))
+        self._steps = tuple(
+            _compile_step(text, kind, argument, position == last) for position, (kind, argument) in enumerate(segments)
+        )
 
     def findall(self, root: Any) -> list:
         nodes = [root]
         for step in self._steps:
-            nodes = step(nodes)
+            nodes = step(nodes, root)
         return nodes
 
 
-class _LibraryQuery:
-    __slots__ = ("_query",)
-
-    def __init__(self, text: str, body: str):
-        self._query = _compile_with_library(text, body)
-
-    def findall(self, root: Any) -> list:
-        import jsonpath
-
-        try:
-            return self._query.findall(root)
-        except jsonpath.JSONPathError:
-            # NOTE: a filter that fails at run time (a type error inside the
-            # expression) selects nothing here, and Jayway's behaviour is unverified.
-            return []
+# Each step maps (nodes, root) to the nodes it selects; only filters read the root.
 
 
 def _compile_step(text: str, kind: str, argument: Any, is_last: bool):
     if kind == "name":
-        return lambda nodes: [node[argument] for node in nodes if type(node) is dict and argument in node]
+        return lambda nodes, root: [node[argument] for node in nodes if type(node) is dict and argument in node]
     if kind == "index":
-        return lambda nodes: [node[argument] for node in nodes if type(node) is list and -len(node) <= argument < len(node)]
+        return lambda nodes, root: [
+            node[argument] for node in nodes if type(node) is list and -len(node) <= argument < len(node)
+        ]
     if kind == "indexes":
-        return lambda nodes: [
+        return lambda nodes, root: [
             node[index] for node in nodes if type(node) is list for index in argument if -len(node) <= index < len(node)
         ]
     if kind == "names":
         if is_last:
             # Jayway merges several names at the end of a path into one object per node.
-            return lambda nodes: [{name: node[name] for name in argument if name in node} for node in nodes if type(node) is dict]
-        return lambda nodes: [node[name] for node in nodes if type(node) is dict for name in argument if name in node]
+            return lambda nodes, root: [
+                {name: node[name] for name in argument if name in node} for node in nodes if type(node) is dict
+            ]
+        return lambda nodes, root: [node[name] for node in nodes if type(node) is dict for name in argument if name in node]
     if kind == "wildcard":
         return _select_children
     if kind == "slice":
         start, end = argument
-        return lambda nodes: [item for node in nodes if type(node) is list for item in node[start:end]]
+        return lambda nodes, root: [item for node in nodes if type(node) is list for item in node[start:end]]
     if kind == "filter":
         return _FilterStep(text, argument)
     if kind == "descent":
@@ -579,13 +566,15 @@ def _compile_step(text: str, kind: str, argument: Any, is_last: bool):
             # Under recursive descent a filter tests every object below the
             # start, each once.
             predicate = _FilterStep(text, inner_argument)
-            return lambda nodes: predicate.select_matching([item for node in nodes for item in _descendants(node)])
+            return lambda nodes, root: predicate.select_matching(
+                [item for node in nodes for item in _descendants(node)], root
+            )
         inner = _compile_step(text, inner_kind, inner_argument, is_last)
-        return lambda nodes: inner([item for node in nodes for item in _self_and_descendants(node)])
+        return lambda nodes, root: inner([item for node in nodes for item in _self_and_descendants(node)], root)
     raise AssertionError(f"unknown path segment kind {kind!r}")
 
 
-def _select_children(nodes: list) -> list:
+def _select_children(nodes: list, root: Any) -> list:
     children = []
     for node in nodes:
         if type(node) is dict:
@@ -620,51 +609,89 @@ class _FilterStep:
     selects the object itself when it matches (Jayway applies a filter to a
     non-array value). Scalars and arrays never match: the AWS documentation on
     paths states that `@` "does not match scalar values. It only matches objects."
+    A `$` in the expression is the document's root. python-jsonpath reads it as
+    `_`, its name for extra data passed to a filter, because its own `$` would be
+    the list of candidates.
     """
 
     __slots__ = ("_query",)
 
     def __init__(self, text: str, expression: str):
-        self._query = _compile_with_library(text, f"$[?({expression})]")
+        self._query = _compile_with_library(text, f"$[?({_rename_root_references(expression)})]")
 
-    def __call__(self, nodes: list) -> list:
+    def __call__(self, nodes: list, root: Any) -> list:
         selected = []
         for node in nodes:
             if type(node) is list:
-                selected.extend(self._find([item for item in node if type(item) is dict]))
+                selected.extend(self._find([item for item in node if type(item) is dict], root))
             elif type(node) is dict:
-                selected.extend(self._find([node]))
+                selected.extend(self._find([node], root))
         return selected
 
-    def select_matching(self, nodes: list) -> list:
-        return self._find([node for node in nodes if type(node) is dict])
+    def select_matching(self, nodes: list, root: Any) -> list:
+        return self._find([node for node in nodes if type(node) is dict], root)
 
-    def _find(self, candidates: list) -> list:
+    def _find(self, candidates: list, root: Any) -> list:
         import jsonpath
 
+        if not candidates:
+            return []
         try:
-            return self._query.findall(candidates)
+            return self._query.findall(candidates, filter_context=root)
         except jsonpath.JSONPathError:
-            # NOTE: see _LibraryQuery.findall; a failing filter selects nothing.
+            # NOTE: a filter that fails at run time (a type error inside the
+            # expression) selects nothing here, and Jayway's behaviour is unverified.
             return []
 
 
-def _filter_refers_to_root(segment: tuple) -> bool:
-    kind, argument = segment
-    if kind == "descent":
-        return _filter_refers_to_root(argument)
-    if kind != "filter":
-        return False
-    quote = None
-    for char in argument:
-        if quote:
-            if char == quote:
-                quote = None
-        elif char in "'\"":
-            quote = char
-        elif char == "$":
-            return True
-    return False
+def _rename_root_references(expression: str) -> str:
+    """Replace each root reference `$` in a filter expression with `_`.
+
+    String literals and `=~ /regex/` literals are copied unchanged, so a `$` in
+    them keeps its meaning. A `$` followed by a name (a variable) is left alone,
+    and python-jsonpath rejects it.
+    """
+    output = []
+    index = 0
+    length = len(expression)
+    while index < length:
+        char = expression[index]
+
+        if char in "'\"":
+            end = _end_of_literal(expression, index, char)
+            output.append(expression[index:end])
+            index = end
+            continue
+
+        if expression.startswith("=~", index):
+            output.append("=~")
+            index += 2
+            while index < length and expression[index] == " ":
+                output.append(" ")
+                index += 1
+            if index < length and expression[index] == "/":
+                end = _end_of_literal(expression, index, "/")
+                output.append(expression[index:end])
+                index = end
+            continue
+
+        is_root = char == "$" and (index + 1 == length or expression[index + 1] in ".[ )=!<>&|,")
+        output.append("_" if is_root else char)
+        index += 1
+    return "".join(output)
+
+
+def _end_of_literal(expression: str, start: int, delimiter: str) -> int:
+    """Return the index after the literal that opens at `start`; backslashes escape."""
+    index = start + 1
+    while index < len(expression):
+        if expression[index] == "\\":
+            index += 2
+            continue
+        if expression[index] == delimiter:
+            return index + 1
+        index += 1
+    return len(expression)
 
 
 def _compile_with_library(text: str, body: str):
