@@ -1,7 +1,7 @@
 """JSONata and variables evaluation against outcomes recorded on AWS.
 
 The conformance cases whose machines use only JSONata Pass, Choice, Succeed
-and Fail states run here through a small state walker built on the
+and Fail states run here through a small state walker. The walker uses the
 evaluation layer alone (no engine), so a wrong JSONata result shows up here
 before it reaches the interpreter. The regression cases on JSONata and
 variables are checked at the same level.

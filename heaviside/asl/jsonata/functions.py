@@ -80,8 +80,9 @@ def random_(seed: Any = None) -> float:
     """Return a number in [0, 1); with a `seed`, the same number on every call.
 
     A seeded call returns the first ``nextDouble()`` of ``java.util.Random``
-    seeded with `seed`, which is how AWS describes its seeded $random.
-    NOTE: no AWS recording of a seeded result was available to check this.
+    seeded with `seed`.
+    NOTE: that generator is an assumption about AWS; no AWS recording of a
+    seeded result was available to check it.
     """
     if seed is None:
         return random.random()

@@ -29,7 +29,7 @@ def compile_jsonata_template(template: Any, field_name: str | None = None) -> Js
 
 
 class JsonataTemplate:
-    """A compiled template; `is_constant` is True when it holds no expression.
+    """A compiled template; `is_constant` is True when it contains no expression.
 
     `expressions` pairs every compiled expression with its path below the
     template (``v`` for ``{"v": "{% ... %}"}``, empty for a whole-field
