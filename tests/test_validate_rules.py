@@ -99,7 +99,7 @@ INVALID = [
     # state names
     ("name reused in a branch", machine({"A": parallel(branch({"A": passing()}))}), "$.States.A.Branches[0].States.A", "DUPLICATE_STATE_NAME"),
     ("name reused across Map processors", machine({"M": map_state(Next="N"), "N": map_state()}), "$.States.N.ItemProcessor.States.Item", "DUPLICATE_STATE_NAME"),
-    ("name of 81 characters", machine({"x" * 81: passing()}), "$.States." + "x" * 81, "SCHEMA_VALIDATION_FAILED"),
+    ("name of 81 characters", machine({"x" * 81: passing()}), "$.States." + "x" * 81, "INVALID_STATE_NAME"),
     # Retry and Catch
     ("States.ALL with other names", machine({"T": task(Retry=[{"ErrorEquals": ["States.ALL", "Custom"]}])}), "$.States.T.Retry[0].ErrorEquals", "SCHEMA_VALIDATION_FAILED"),
     ("States.ALL retrier not last", machine({"T": task(Retry=[{"ErrorEquals": ["States.ALL"]}, {"ErrorEquals": ["Custom"]}])}), "$.States.T.Retry[0].ErrorEquals", "SCHEMA_VALIDATION_FAILED"),
@@ -197,7 +197,8 @@ INVALID = [
     ("JSONata result in Choice rule", jsonata(with_done({"C": choice([{"Condition": "{% $states.result %}", "Next": "Done"}])})), "$.States.C.Choices[0].Condition", "INVALID_JSONATA_EXPRESSION"),
     ("JSONata Arguments a number", jsonata({"T": task(Arguments=5)}), "$.States.T.Arguments", "SCHEMA_VALIDATION_FAILED"),
     ("JSONata Resource expression", jsonata({"T": task(Resource="{% 'arn' %}")}), "$.States.T.Resource", "SCHEMA_VALIDATION_FAILED"),
-    ("JSONata Items an object", jsonata({"M": map_state(Items={"a": 1})}), "$.States.M.Items", "SCHEMA_VALIDATION_FAILED"),
+    ("JSONata Items a number", jsonata({"M": map_state(Items=5)}), "$.States.M.Items", "SCHEMA_VALIDATION_FAILED"),
+    ("JSONata Items element", jsonata({"M": map_state(Items=[1, "{% ) %}"])}), "$.States.M.Items[1]", "INVALID_JSONATA_EXPRESSION"),
     ("JSONata TimeoutSeconds a plain string", jsonata({"T": task(TimeoutSeconds="10")}), "$.States.T.TimeoutSeconds", "SCHEMA_VALIDATION_FAILED"),
     ("ErrorPath in JSONata state", jsonata({"F": {"Type": "Fail", "ErrorPath": "$.e"}}), "$.States.F.ErrorPath", "SCHEMA_VALIDATION_FAILED"),
     # variables
@@ -282,6 +283,7 @@ VALID = [
     ("JSONata errorOutput in catcher", jsonata(with_done({"T": task(Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Done", "Output": "{% $states.errorOutput %}", "Assign": {"e": "{% $states.errorOutput.Error %}"}}])}))),
     ("JSONata result in Map and Parallel", jsonata({"M": map_state(Output="{% $states.result %}", Next="P"), "P": parallel(branch({"B": passing()}), Assign={"r": "{% $states.result %}"})})),
     ("JSONata context everywhere", jsonata({"T": task(Arguments="{% $states.context.Execution.Input %}", TimeoutSeconds="{% $states.input.t %}")})),
+    ("JSONata Items an object", jsonata({"M": map_state(Items={"a": 1, "b": "{% $states.input.b %}"})})),
     ("JSONata Fail", jsonata({"F": {"Type": "Fail", "Error": "{% 'E' %}", "Cause": "plain"}})),
     ("Assign names", machine({"A": passing(Assign={"x": 1, "_y2": {"n": [1]}, "z.$": "$.a", "w.$": "States.MathAdd(1, 2)", "ünïcode": 3})})),
     ("branch reads but does not reassign", machine({"Set": {"Type": "Pass", "Assign": {"total": 0}, "Next": "P"}, "P": parallel(branch({"B": passing(Parameters={"t.$": "$total"}, Assign={"inner": 1})}))})),

@@ -14,6 +14,7 @@ from heaviside.asl.errors import Problem
 from heaviside.asl.validation import fields as field_tables
 from heaviside.asl.validation.report import (
     DUPLICATE_STATE_NAME,
+    INVALID_STATE_NAME,
     JSONPATH,
     MISSING_END_STATE,
     MISSING_TRANSITION_TARGET,
@@ -189,7 +190,7 @@ class MachineChecker:
             self.report.add(path, f"A state name must be a string, not {describe(name)}.")
             return
         if len(name) > MAX_STATE_NAME_LENGTH:
-            self.report.add(path, f"The state name {quote(name)} has {len(name)} characters; the maximum is {MAX_STATE_NAME_LENGTH}.")
+            self.report.add(path, f"The state name {quote(name)} has {len(name)} characters; the maximum is {MAX_STATE_NAME_LENGTH}, so shorten it.", INVALID_STATE_NAME)
         first = self.state_names.get(name)
         if first is not None:
             self.report.add(path, f"The state name {quote(name)} is already used at {first}; state names must be unique in the whole state machine, nested ones included.", DUPLICATE_STATE_NAME)

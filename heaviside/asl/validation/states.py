@@ -363,10 +363,10 @@ def _check_map(checker: "MachineChecker", path: str, state: dict, language: str,
         items = state["Items"]
         if is_jsonata_text(items):
             check_jsonata_text(report, join(path, "Items"), items)
-        elif isinstance(items, list):
+        elif isinstance(items, (list, dict)):
             check_jsonata_template(report, join(path, "Items"), items)
         else:
-            report.add(join(path, "Items"), f"Items must be an array or a JSONata expression string '{{% ... %}}', not {describe(items)}.")
+            report.add(join(path, "Items"), f"Items must be an array, an object or a JSONata expression string '{{% ... %}}', not {describe(items)}.")
 
     _check_exclusive(report, path, state, "ItemSelector", "Parameters")
     if "ItemSelector" in state:
