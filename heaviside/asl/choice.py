@@ -80,8 +80,9 @@ def _is_timestamp(value: Any) -> bool:
 
 
 def _utf16_key(text: str) -> bytes:
-    # Step Functions orders strings by UTF-16 code units (Java's String.compareTo),
-    # which differs from Python's code-point order only above U+FFFF.
+    # NOTE: Step Functions is assumed to order strings as Java's
+    # String.compareTo does, by UTF-16 code units. That differs from Python's
+    # code-point order only for characters above U+FFFF, which no recording covers.
     return text.encode("utf-16-be", "surrogatepass")
 
 
