@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from heaviside.asl.errors import DefinitionSyntaxError, StatesError
 from heaviside.asl.variables import (
@@ -275,3 +277,40 @@ def test_state_reads_variables_before_own_assign():
 
     next_parameters = compile_assign({"prev.$": "$", "now.$": "$counter"}, "JSONPath")
     assert next_parameters.evaluate(scopes.visible(), value=output) == {"prev": 7, "now": "reset"}
+
+
+# --- properties of the scope stack -------------------------------------------------------
+
+_NAMES = st.sampled_from(["a", "b", "c", "d"])
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-1000, 1000) | st.text(max_size=6),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children, max_size=3),
+    max_leaves=6,
+)
+_OPERATIONS = st.lists(
+    st.one_of(
+        st.tuples(st.just("assign"), st.dictionaries(_NAMES, _VALUES, max_size=3)),
+        st.just(("enter",)),
+        st.just(("leave",)),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_OPERATIONS)
+def test_scopes_size_and_round_trip(operations):
+    scopes = VariableScopes()
+    for operation in operations:
+        if operation[0] == "assign":
+            scopes = scopes.assign(operation[1])
+        elif operation[0] == "enter":
+            scopes = scopes.enter()
+        elif scopes.depth > 1:
+            scopes = scopes.leave()
+
+        recomputed = VariableScopes(scopes.to_json()).size()
+        assert scopes.size() == recomputed
+        assert VariableScopes.from_json(json.loads(json.dumps(scopes.to_json()))) == scopes
+        names = [name for scope in scopes.scopes for name in scope]
+        assert len(names) == len(set(names))
