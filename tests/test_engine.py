@@ -773,3 +773,99 @@ def test_event_that_does_not_fit_raises_engine_error():
 def test_compile_program_caches_by_identity():
     definition = build_definition(machine(("A", {"Type": "Pass"})))
     assert compile_program(definition) is compile_program(definition)
+
+
+# --- JSONata ---------------------------------------------------------------
+
+
+def test_jsonata_now_is_the_engine_time():
+    raw = machine(("A", {"Type": "Pass", "Output": "{% $now() %}"}), QueryLanguage="JSONata")
+    _, _, actions = begin(raw)
+    assert only(actions, Succeed).output == "2024-05-01T10:00:00.123Z"
+
+
+def test_jsonata_task_arguments_output_and_assign():
+    raw = machine(
+        (
+            "T",
+            {
+                "Type": "Task",
+                "Resource": "f",
+                "Arguments": {"n": "{% $states.input.n + 1 %}"},
+                "Output": {"result": "{% $states.result %}", "input": "{% $states.input.n %}"},
+                "Assign": {"last": "{% $states.result %}"},
+            },
+        ),
+        ("Show", {"Type": "Pass", "Output": "{% $last %}"}),
+        QueryLanguage="JSONata",
+    )
+    program, execution, actions = begin(raw, {"n": 1})
+    dispatch = only(actions, DispatchTask)
+    assert dispatch.payload == {"n": 2}
+    assert only(advance(program, execution, dispatch.cursor, TaskSucceeded("r"), NOW), Succeed).output == "r"
+
+
+def test_jsonata_catch_sees_error_output():
+    raw = machine(
+        (
+            "T",
+            {
+                "Type": "Task",
+                "Resource": "f",
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Output": "{% $states.errorOutput.Error %}", "Next": "H"}],
+                "End": True,
+            },
+        ),
+        ("H", {"Type": "Pass"}),
+        QueryLanguage="JSONata",
+    )
+    program, execution, actions = begin(raw)
+    assert only(advance(program, execution, actions[0].cursor, TaskFailed("Nope", "x"), NOW), Succeed).output == "Nope"
+
+
+def test_jsonata_undefined_output_names_field():
+    raw = machine(("A", {"Type": "Pass", "Output": {"v": "{% $states.input.missing %}"}}), QueryLanguage="JSONata")
+    _, _, actions = begin(raw, {})
+    failure = only(actions, Fail)
+    assert failure.error == "States.QueryEvaluationError"
+    assert failure.cause == (
+        "An error occurred while executing the state 'A' (entered at the event id #2). "
+        "The JSONata expression '$states.input.missing' specified for the field 'Output/v' returned nothing (undefined)."
+    )
+
+
+def test_jsonata_choice_condition_and_wait_seconds():
+    raw = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "C",
+        "States": {
+            "C": {"Type": "Choice", "Choices": [{"Condition": "{% $states.input.go %}", "Next": "W"}], "Default": "D"},
+            "W": {"Type": "Wait", "Seconds": "{% $states.input.wait %}", "End": True},
+            "D": {"Type": "Succeed"},
+        },
+    }
+    _, _, actions = begin(raw, {"go": True, "wait": 7})
+    assert only(actions, ScheduleDelay).seconds == 7
+    _, _, actions = begin(raw, {"go": False, "wait": 7})
+    assert only(actions, Succeed).output == {"go": False, "wait": 7}
+
+
+def test_map_with_item_reader_fails_clearly():
+    raw = machine(
+        (
+            "M",
+            {
+                "Type": "Map",
+                "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "Parameters": {"Bucket": "b", "Key": "k"}},
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "X",
+                    "States": {"X": {"Type": "Pass", "End": True}},
+                },
+            },
+        )
+    )
+    _, _, actions = begin(raw, {})
+    failure = only(actions, Fail)
+    assert failure.error == "States.ItemReaderFailed"
+    assert "ItemReader" in failure.cause

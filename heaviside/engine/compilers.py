@@ -99,8 +99,8 @@ class ItemsTemplate:
     def __init__(self, template):
         self.template = template
 
-    def evaluate_items(self, states: Mapping, variables: Mapping) -> Any:
-        return self.template.evaluate(states, variables)
+    def evaluate_items(self, states: Mapping, variables: Mapping, now: str | None = None) -> Any:
+        return self.template.evaluate(states, variables, now=now)
 
 
 def number_field(value: Any, jsonata: bool):

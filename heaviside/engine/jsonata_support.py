@@ -1,5 +1,9 @@
-"""JSONata fields of a state: evaluation with the field name AWS's messages use,
-and the typed fields (TimeoutSeconds, Seconds, Items, MaxConcurrency ...)."""
+"""JSONata fields of a state: evaluation with the field names AWS's messages use.
+
+A `JsonataScope` holds what every expression of one state sees: the
+``$states`` binding, the workflow variables, and the time ``$now()`` returns
+(the engine's `now`, so evaluation reads no clock).
+"""
 
 from __future__ import annotations
 
@@ -9,77 +13,65 @@ from typing import Any, Mapping
 from heaviside.asl.errors import StatesError
 
 
-def evaluate(compiled, states: Mapping, variables: Mapping, field: str) -> Any:
-    """Evaluate a JSONata template or expression for `field` (``Output``, ``Arguments`` ...)."""
-    if not getattr(compiled, "is_expression", True):
-        return compiled.evaluate()
-    expression = getattr(compiled, "expression", compiled)
-    return expression.evaluate(states, variables, field=field)
+class JsonataScope:
+    """The bindings of a JSONata state's expressions."""
 
+    __slots__ = ("states", "variables", "now")
 
-def typed_field(compiled, states: Mapping, variables: Mapping, field: str) -> Any:
-    """Evaluate a field whose value must have one type and range, such as TimeoutSeconds or Items.
+    def __init__(self, states: dict, variables: Mapping, now: str | None):
+        self.states = states
+        self.variables = variables
+        self.now = now
 
-    A literal in the definition passed validation and is returned as it is.
-    """
-    if not compiled.is_expression:
-        return compiled.evaluate()
-    from heaviside.asl.jsonata import evaluate_field
+    def with_states(self, **changes: Any) -> "JsonataScope":
+        return JsonataScope({**self.states, **changes}, self.variables, self.now)
 
-    return evaluate_field(compiled.expression, field, states, variables)
+    def evaluate(self, compiled, field: str) -> Any:
+        """Evaluate a template or expression for `field` (``Output``, ``Arguments`` ...)."""
+        if not getattr(compiled, "is_expression", True):
+            return compiled.evaluate()
+        target = getattr(compiled, "expression", compiled)
+        return target.evaluate(self.states, self.variables, field=field, now=self.now)
 
+    def typed(self, compiled, field: str) -> Any:
+        """Evaluate a field whose value must have one type and range (TimeoutSeconds, Items, Timestamp ...).
 
-def condition(compiled, states: Mapping, variables: Mapping) -> bool:
-    value = evaluate(compiled, states, variables, "Condition")
-    if not isinstance(value, bool):
-        raise StatesError(
-            "States.QueryEvaluationError",
-            f"The JSONata expression '{_text(compiled)}' specified for the field 'Condition' "
-            f"returned an unexpected result type. Expected 'boolean', but was '{_json_type(value)}' "
-            f"for value: {_json(value)}",
-        )
-    return value
+        A literal passed validation and is returned as it is; Timestamp
+        expressions return a `datetime`.
+        """
+        if compiled is None:
+            return None
+        if not compiled.is_expression:
+            return compiled.evaluate()
+        from heaviside.asl.jsonata import evaluate_field
 
+        return evaluate_field(compiled.expression, field, self.states, self.variables, now=self.now)
 
-def timeout_field(compiled, states: Mapping, variables: Mapping, field: str) -> float | None:
-    if compiled is None:
-        return None
-    return float(typed_field(compiled, states, variables, field))
+    def condition(self, compiled) -> bool:
+        """Evaluate a Choice rule's Condition, which must give a boolean."""
+        value = self.evaluate(compiled, "Condition")
+        if not isinstance(value, bool):
+            expression = getattr(getattr(compiled, "expression", None), "body", "")
+            raise StatesError(
+                "States.QueryEvaluationError",
+                f"The JSONata expression '{expression}' specified for the field 'Condition' "
+                f"returned an unexpected result type. Expected 'boolean', but was '{_json_type(value)}' "
+                f"for value: {_json(value)}",
+            )
+        return value
 
-
-def wait_seconds(compiled, states: Mapping, variables: Mapping) -> int:
-    return typed_field(compiled, states, variables, "Seconds")
-
-
-def string_field(compiled, states: Mapping, variables: Mapping, field: str) -> str | None:
-    if compiled is None:
-        return None
-    return typed_field(compiled, states, variables, field)
-
-
-def map_items(compiled, states: Mapping, variables: Mapping) -> list:
-    if compiled.is_expression:
-        return typed_field(compiled, states, variables, "Items")
-    return map_input_items(compiled.evaluate_items(states, variables))
+    def items(self, compiled) -> list:
+        """Evaluate a Map's Items: an expression, or a literal array with expressions inside."""
+        if compiled.is_expression:
+            return self.typed(compiled, "Items")
+        return map_input_items(compiled.evaluate_items(self.states, self.variables, self.now))
 
 
 def map_input_items(value: Any) -> list:
+    """Return a JSONata Map's input as its items; raises States.QueryEvaluationError unless it is an array."""
     from heaviside.asl.jsonata import map_input_items as check
 
     return check(value)
-
-
-def integer_field(compiled, states: Mapping, variables: Mapping, field: str, minimum: int | None = None) -> int:
-    return int(typed_field(compiled, states, variables, field))
-
-
-def number_field(compiled, states, variables, field: str, minimum=None, maximum=None) -> float:
-    return float(typed_field(compiled, states, variables, field))
-
-
-def _text(compiled) -> str:
-    expression = getattr(compiled, "expression", None)
-    return getattr(expression, "body", "") if expression is not None else ""
 
 
 def _json_type(value: Any) -> str:

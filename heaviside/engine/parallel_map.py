@@ -15,24 +15,25 @@ import math
 from typing import Any
 
 from heaviside.asl.errors import StatesError
+from heaviside.asl.model import ABSENT
 from heaviside.asl.paths import PathNotFound
-from heaviside.engine import io, jsonata_support
+from heaviside.engine import io
+from heaviside.engine.jsonata_support import JsonataScope, map_input_items
 from heaviside.engine.actions import Arrive, Fork, ForkChild
 from heaviside.engine.cursor import Cursor, Frame
 from heaviside.engine.errors import unprefixed_error
 
 
 def execute_parallel(run, cursor: Cursor, state, raw_input: Any):
-    from heaviside.engine.states import context_for
+    from heaviside.engine.states import context_for, jsonata_scope
 
-    variables = cursor.lookup_variables()
-    context = context_for(run, cursor)
     if state.jsonata:
         effective = raw_input
         if state.arguments is not None:
-            states = {"input": raw_input, "context": context}
-            effective = jsonata_support.evaluate(state.arguments, states, variables, "Arguments")
+            effective = jsonata_scope(run, cursor, raw_input).evaluate(state.arguments, "Arguments")
     else:
+        variables = cursor.lookup_variables()
+        context = context_for(run, cursor)
         effective = io.select(state.input_path, raw_input, context, variables)
         if state.parameters is not None:
             effective = state.parameters.evaluate(effective, context, variables)
@@ -46,20 +47,25 @@ def execute_parallel(run, cursor: Cursor, state, raw_input: Any):
 
 
 def execute_map(run, cursor: Cursor, state, raw_input: Any):
-    from heaviside.engine.states import context_for
+    from heaviside.engine.states import context_for, jsonata_scope
 
     variables = cursor.lookup_variables()
     context = context_for(run, cursor)
     fields = state.fields
-    states = None
+    scope = None
+    if state.fields["item_reader"] is not ABSENT:
+        raise unprefixed_error(
+            "States.ItemReaderFailed",
+            f"The Map state '{state.name}' has an ItemReader; heaviside reads Map items from the "
+            "state input only. Pass the items in the input (ItemsPath or Items) instead.",
+        )
     if state.jsonata:
-        states = {"input": raw_input, "context": context}
+        scope = jsonata_scope(run, cursor, raw_input)
         effective = raw_input
-        items = effective
         if fields["items"] is not None:
-            items = jsonata_support.map_items(fields["items"], states, variables)
+            items = scope.items(fields["items"])
         else:
-            items = jsonata_support.map_input_items(items)
+            items = map_input_items(raw_input)
     else:
         effective = io.select(state.input_path, raw_input, context, variables)
         items = effective
@@ -68,11 +74,11 @@ def execute_map(run, cursor: Cursor, state, raw_input: Any):
         if not isinstance(items, list):
             raise StatesError("States.Runtime", f"Map state input must be an array but was: {io.json_text(items)}")
 
-    max_concurrency = _max_concurrency(state, effective, context, variables, states)
-    tolerated_count = _tolerated_count(state, effective, context, variables, states)
-    tolerated_percentage = _tolerated_percentage(state, effective, context, variables, states)
+    max_concurrency = _max_concurrency(state, effective, context, variables, scope)
+    tolerated_count = _tolerated_count(state, effective, context, variables, scope)
+    tolerated_percentage = _tolerated_percentage(state, effective, context, variables, scope)
 
-    inputs = _iteration_inputs(run, cursor, state, items, effective, raw_input, variables, states)
+    inputs = _iteration_inputs(run, cursor, state, items, effective, raw_input, variables)
     join_id = _join_id(cursor)
     start_at = state.branches[0].start_at
     children = tuple(
@@ -158,7 +164,7 @@ def _child_cursor(cursor: Cursor, join_id: str, index: int, start_at: str, start
     )
 
 
-def _iteration_inputs(run, cursor, state, items, effective, raw_input, variables, states) -> list:
+def _iteration_inputs(run, cursor, state, items, effective, raw_input, variables) -> list:
     from heaviside.engine.states import context_for
 
     selector = state.fields["item_selector"]
@@ -171,8 +177,8 @@ def _iteration_inputs(run, cursor, state, items, effective, raw_input, variables
     for index, item in enumerate(items):
         item_context = context_for(run, cursor, map_item=(index, item))
         if state.jsonata:
-            item_states = {"input": raw_input, "context": item_context}
-            inputs.append(jsonata_support.evaluate(selector, item_states, variables, "ItemSelector"))
+            scope = JsonataScope({"input": raw_input, "context": item_context}, variables, run.now_text)
+            inputs.append(scope.evaluate(selector, "ItemSelector"))
         else:
             inputs.append(selector.evaluate(effective, item_context, variables))
     return inputs
@@ -190,15 +196,15 @@ def _batches(batcher: dict, items: list) -> list:
     return batches
 
 
-def _max_concurrency(state, effective, context, variables, states) -> int:
+def _max_concurrency(state, effective, context, variables, scope) -> int:
     fields = state.fields
     path = fields["max_concurrency_path"]
     if path is None:
         constant = fields["max_concurrency"]
         if constant is None:
             return 0
-        if states is not None and constant.is_expression:
-            return jsonata_support.integer_field(constant, states, variables, "MaxConcurrency", minimum=0)
+        if scope is not None:
+            return int(scope.typed(constant, "MaxConcurrency"))
         return int(constant.evaluate())
     value = _select(path, effective, context, variables)
     if isinstance(value, bool) or not isinstance(value, int):
@@ -211,12 +217,12 @@ def _max_concurrency(state, effective, context, variables, states) -> int:
     return value
 
 
-def _tolerated_count(state, effective, context, variables, states) -> int | None:
+def _tolerated_count(state, effective, context, variables, scope) -> int | None:
     fields = state.fields
     constant = fields["tolerated_failure_count"]
     if constant is not None:
-        if states is not None and constant.is_expression:
-            return jsonata_support.integer_field(constant, states, variables, "ToleratedFailureCount", minimum=0)
+        if scope is not None:
+            return int(scope.typed(constant, "ToleratedFailureCount"))
         return int(constant.evaluate())
     path = fields["tolerated_failure_count_path"]
     if path is None:
@@ -232,14 +238,12 @@ def _tolerated_count(state, effective, context, variables, states) -> int | None
     return value
 
 
-def _tolerated_percentage(state, effective, context, variables, states) -> float | None:
+def _tolerated_percentage(state, effective, context, variables, scope) -> float | None:
     fields = state.fields
     constant = fields["tolerated_failure_percentage"]
     if constant is not None:
-        if states is not None and constant.is_expression:
-            return jsonata_support.number_field(
-                constant, states, variables, "ToleratedFailurePercentage", minimum=0, maximum=100
-            )
+        if scope is not None:
+            return float(scope.typed(constant, "ToleratedFailurePercentage"))
         return float(constant.evaluate())
     path = fields["tolerated_failure_percentage_path"]
     if path is None:

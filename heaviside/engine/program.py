@@ -208,6 +208,7 @@ def _compile_map(state: model.MapState, compiled: CompiledState) -> None:
         state.tolerated_failure_percentage_path, absent=None
     )
     fields["item_batcher"] = state.item_batcher
+    fields["item_reader"] = state.item_reader
 
 
 def _compile_catcher(catcher: model.Catcher, jsonata: bool) -> CompiledCatcher:

@@ -80,28 +80,23 @@ def retry_delay(retrier, attempts: int, cursor: Cursor) -> float:
 
 
 def _catch(run, cursor: Cursor, state, catcher, raw_input: Any, error: str | None, cause: str | None):
-    from heaviside.engine import jsonata_support
-    from heaviside.engine.states import context_for, leave
+    from heaviside.engine.states import context_for, jsonata_scope, leave
 
     error_output: dict[str, Any] = {"Error": error}
     if cause is not None:
         error_output["Cause"] = cause
-    variables = cursor.lookup_variables()
-    context = context_for(run, cursor)
 
     if state.jsonata:
-        states = {"input": raw_input, "context": context, "errorOutput": error_output}
+        scope = jsonata_scope(run, cursor, raw_input).with_states(errorOutput=error_output)
         output = error_output
         if catcher.output is not None:
-            output = jsonata_support.evaluate(catcher.output, states, variables, "Output")
-        assigned = None
-        if catcher.assign is not None:
-            assigned = io.evaluate_assign(catcher.assign, variables, states=states)
+            output = scope.evaluate(catcher.output, "Output")
+        assigned = io.evaluate_assign(catcher.assign, scope.variables, states=scope.states)
     else:
+        variables = cursor.lookup_variables()
+        context = context_for(run, cursor)
         output = place_result(catcher.result_path, catcher.discards_result, raw_input, error_output)
-        assigned = None
-        if catcher.assign is not None:
-            assigned = io.evaluate_assign(catcher.assign, variables, value=error_output, context=context)
+        assigned = io.evaluate_assign(catcher.assign, variables, value=error_output, context=context)
 
     moved = assign_variables(cursor, assigned)
     return leave(moved, state, output, next_state=catcher.catcher.next)

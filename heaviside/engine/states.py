@@ -12,12 +12,14 @@ from typing import Any
 
 from heaviside.asl.errors import StatesError
 from heaviside.asl.model import ABSENT
-from heaviside.engine import io, jsonata_support, lambda_tasks, parallel_map
+from heaviside.asl.paths import PathNotFound
+from heaviside.engine import io, lambda_tasks, parallel_map
 from heaviside.engine.actions import DispatchTask, ScheduleDelay
 from heaviside.engine.context import build_context
 from heaviside.engine.cursor import Cursor
 from heaviside.engine.errors import unprefixed_error
-from heaviside.engine.outcomes import Finished, Transition
+from heaviside.engine.jsonata_support import JsonataScope
+from heaviside.engine.outcomes import Finished, StateFailure, Transition
 from heaviside.engine.waits import wait_until
 
 function_error = lambda_tasks.function_error
@@ -50,34 +52,35 @@ def leave(cursor: Cursor, state, output: Any, next_state: str | None = None):
     return Transition(cursor.with_changes(state=target), output)
 
 
+def jsonata_scope(run, cursor: Cursor, raw_input: Any) -> JsonataScope:
+    """Return the bindings of a JSONata state: ``$states.input``, ``$states.context`` and the variables."""
+    states = {"input": raw_input, "context": context_for(run, cursor)}
+    return JsonataScope(states, cursor.lookup_variables(), run.now_text)
+
+
 def complete(run, cursor: Cursor, state, raw_input: Any, result: Any, selected: bool = True):
     """Finish a Pass, Task, Parallel or Map with its `result`: shape the output, assign, leave.
 
     `selected` says whether ResultSelector applies (not for Pass).
     """
-    variables = cursor.lookup_variables()
-    context = context_for(run, cursor)
-
     if state.jsonata:
-        states = {"input": raw_input, "context": context}
-        if state.type == "Pass":
-            output = raw_input
-        else:
-            states["result"] = result
+        scope = jsonata_scope(run, cursor, raw_input)
+        output = raw_input
+        if state.type != "Pass":
+            # $states.result exists for Task, Parallel and Map states only.
+            scope = scope.with_states(result=result)
             output = result
         if state.output is not None:
-            output = jsonata_support.evaluate(state.output, states, variables, "Output")
-        assigned = None
-        if state.assign is not None:
-            assigned = io.evaluate_assign(state.assign, variables, states=states)
+            output = scope.evaluate(state.output, "Output")
+        assigned = io.evaluate_assign(state.assign, scope.variables, states=scope.states)
         io.check_result_size(state.name, output)
         return leave(io.assign_variables(cursor, assigned), state, output)
 
+    variables = cursor.lookup_variables()
+    context = context_for(run, cursor)
     if selected and state.result_selector is not None:
         result = state.result_selector.evaluate(result, context, variables)
-    assigned = None
-    if state.assign is not None:
-        assigned = io.evaluate_assign(state.assign, variables, value=result, context=context)
+    assigned = io.evaluate_assign(state.assign, variables, value=result, context=context)
     output = io.place_result(state.result_path, state.discards_result, raw_input, result)
     output = io.select(state.output_path, output, context, variables)
     io.check_result_size(state.name, output)
@@ -98,22 +101,23 @@ def _pass(run, cursor: Cursor, state, raw_input: Any):
 
 
 def _task(run, cursor: Cursor, state, raw_input: Any):
-    variables = cursor.lookup_variables()
-    context = context_for(run, cursor)
     if state.jsonata:
-        states = {"input": raw_input, "context": context}
+        scope = jsonata_scope(run, cursor, raw_input)
         effective = raw_input
         if state.arguments is not None:
-            effective = jsonata_support.evaluate(state.arguments, states, variables, "Arguments")
-        timeout = jsonata_support.timeout_field(state.fields["timeout_seconds"], states, variables, "TimeoutSeconds")
+            effective = scope.evaluate(state.arguments, "Arguments")
+        timeout = scope.typed(state.fields["timeout_seconds"], "TimeoutSeconds")
     else:
+        variables = cursor.lookup_variables()
+        context = context_for(run, cursor)
         effective = io.select(state.input_path, raw_input, context, variables)
         if state.parameters is not None:
             effective = state.parameters.evaluate(effective, context, variables)
         timeout = lambda_tasks.timeout_seconds(state, effective, context, variables)
     function, payload = lambda_tasks.invocation(state, effective)
+    # TaskScheduled and TaskStarted follow the state's entry in the history.
     waiting = cursor.with_changes(input=raw_input, event_id=cursor.event_id + 2)
-    return [DispatchTask(waiting, function, payload, timeout, state.name)]
+    return [DispatchTask(waiting, function, payload, None if timeout is None else float(timeout), state.name)]
 
 
 def task_succeeded(run, cursor: Cursor, state, event):
@@ -124,18 +128,11 @@ def task_succeeded(run, cursor: Cursor, state, event):
 
 
 def _choice(run, cursor: Cursor, state, raw_input: Any):
+    if state.jsonata:
+        return _jsonata_choice(run, cursor, state, raw_input)
+
     variables = cursor.lookup_variables()
     context = context_for(run, cursor)
-    if state.jsonata:
-        states = {"input": raw_input, "context": context}
-        for choice in state.choices:
-            matched = jsonata_support.condition(choice.rule, states, variables)
-            if matched:
-                return _choice_taken(run, cursor, state, states, variables, choice.next, choice.assign, choice.output)
-        if state.state.default is None:
-            raise unprefixed_error("States.NoChoiceMatched", None)
-        return _choice_taken(run, cursor, state, states, variables, state.state.default, state.assign, state.output)
-
     effective = io.select(state.input_path, raw_input, context, variables)
     for choice in state.choices:
         if choice.rule.matches(effective, context, variables):
@@ -145,6 +142,7 @@ def _choice(run, cursor: Cursor, state, raw_input: Any):
     else:
         if state.state.default is None:
             raise unprefixed_error("States.NoChoiceMatched", None)
+        # The state's own Assign applies when the Default is taken.
         assign = state.assign
         target = state.state.default
     assigned = io.evaluate_assign(assign, variables, value=effective, context=context)
@@ -152,29 +150,34 @@ def _choice(run, cursor: Cursor, state, raw_input: Any):
     return leave(io.assign_variables(cursor, assigned), state, output, next_state=target)
 
 
-def _choice_taken(run, cursor, state, states, variables, target, assign, output_template):
-    output = states["input"]
+def _jsonata_choice(run, cursor: Cursor, state, raw_input: Any):
+    scope = jsonata_scope(run, cursor, raw_input)
+    for choice in state.choices:
+        if scope.condition(choice.rule):
+            target, assign, output_template = choice.next, choice.assign, choice.output
+            break
+    else:
+        if state.state.default is None:
+            raise unprefixed_error("States.NoChoiceMatched", None)
+        target, assign, output_template = state.state.default, state.assign, state.output
+    output = raw_input
     if output_template is not None:
-        output = jsonata_support.evaluate(output_template, states, variables, "Output")
-    assigned = None
-    if assign is not None:
-        assigned = io.evaluate_assign(assign, variables, states=states)
+        output = scope.evaluate(output_template, "Output")
+    assigned = io.evaluate_assign(assign, scope.variables, states=scope.states)
     return leave(io.assign_variables(cursor, assigned), state, output, next_state=target)
 
 
 def _wait(run, cursor: Cursor, state, raw_input: Any):
-    variables = cursor.lookup_variables()
-    context = context_for(run, cursor)
     if state.jsonata:
-        states = {"input": raw_input, "context": context}
-        until = wait_until(run, state, raw_input, context, variables, states)
+        scope = jsonata_scope(run, cursor, raw_input)
+        until = wait_until(run, state, raw_input, None, scope.variables, scope)
         output = raw_input
         if state.output is not None:
-            output = jsonata_support.evaluate(state.output, states, variables, "Output")
-        assigned = None
-        if state.assign is not None:
-            assigned = io.evaluate_assign(state.assign, variables, states=states)
+            output = scope.evaluate(state.output, "Output")
+        assigned = io.evaluate_assign(state.assign, scope.variables, states=scope.states)
     else:
+        variables = cursor.lookup_variables()
+        context = context_for(run, cursor)
         effective = io.select(state.input_path, raw_input, context, variables)
         until = wait_until(run, state, effective, context, variables, None)
         assigned = io.evaluate_assign(state.assign, variables, value=effective, context=context)
@@ -188,37 +191,32 @@ def delay_elapsed(run, cursor: Cursor, state):
     """Finish a Wait, or make the next attempt of a state that Retry delayed."""
     if state.type == "Wait":
         return leave(cursor.with_changes(input=None), state, cursor.input)
-    if state.type in ("Task", "Parallel", "Map"):
-        raw_input = cursor.input
-        return execute(run, cursor.with_changes(input=None), state, raw_input)
-    raise StatesError("States.Runtime", f"the state '{state.name}' of type {state.type} does not wait")
+    raw_input = cursor.input
+    return execute(run, cursor.with_changes(input=None), state, raw_input)
 
 
 def _succeed(run, cursor: Cursor, state, raw_input: Any):
-    variables = cursor.lookup_variables()
-    context = context_for(run, cursor)
     if state.jsonata:
         output = raw_input
         if state.output is not None:
-            states = {"input": raw_input, "context": context}
-            output = jsonata_support.evaluate(state.output, states, variables, "Output")
+            output = jsonata_scope(run, cursor, raw_input).evaluate(state.output, "Output")
     else:
+        variables = cursor.lookup_variables()
+        context = context_for(run, cursor)
         effective = io.select(state.input_path, raw_input, context, variables)
         output = io.select(state.output_path, effective, context, variables)
     return Finished(cursor.with_changes(event_id=cursor.event_id + 1), output)
 
 
 def _fail(run, cursor: Cursor, state, raw_input: Any):
-    from heaviside.engine.outcomes import StateFailure
-
-    variables = cursor.lookup_variables()
-    context = context_for(run, cursor)
     fields = state.fields
     if state.jsonata:
-        states = {"input": raw_input, "context": context}
-        error = jsonata_support.string_field(fields["error"], states, variables, "Error")
-        cause = jsonata_support.string_field(fields["cause"], states, variables, "Cause")
+        scope = jsonata_scope(run, cursor, raw_input)
+        error = scope.typed(fields["error"], "Error")
+        cause = scope.typed(fields["cause"], "Cause")
     else:
+        variables = cursor.lookup_variables()
+        context = context_for(run, cursor)
         error = _fail_field(fields["error"], fields["error_path"], "ErrorPath", raw_input, context, variables)
         cause = _fail_field(fields["cause"], fields["cause_path"], "CausePath", raw_input, context, variables)
     return StateFailure(cursor, error, cause)
@@ -229,8 +227,6 @@ def _fail_field(constant, path, field_name: str, raw_input, context, variables):
         return constant.evaluate()
     if path is None:
         return None
-    from heaviside.asl.paths import PathNotFound
-
     if hasattr(path, "get"):
         try:
             value = path.get(raw_input, context, variables)

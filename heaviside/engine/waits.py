@@ -9,27 +9,21 @@ from typing import Any, Mapping
 from heaviside.asl.errors import StatesError
 from heaviside.asl.paths import PathNotFound
 from heaviside.asl.timestamps import parse_timestamp
-from heaviside.engine import jsonata_support
 
 
-def wait_until(run, state, value: Any, context: Mapping, variables: Mapping, states: dict | None) -> datetime:
-    """Return the time the Wait state ends; `states` is the JSONata binding (None in JSONPath states)."""
+def wait_until(run, state, value: Any, context: Mapping | None, variables: Mapping, scope=None) -> datetime:
+    """Return the time the Wait state ends; `scope` is the JSONata scope (None in JSONPath states)."""
     fields = state.fields
     if fields["seconds"] is not None:
-        if states is not None and fields["seconds"].is_expression:
-            seconds = jsonata_support.wait_seconds(fields["seconds"], states, variables)
+        if scope is not None:
+            seconds = scope.typed(fields["seconds"], "Seconds")
         else:
             seconds = fields["seconds"].evaluate()
         return run.now + timedelta(seconds=seconds)
 
     if fields["timestamp"] is not None:
-        if states is not None and fields["timestamp"].is_expression:
-            text = jsonata_support.evaluate(fields["timestamp"], states, variables, "Timestamp")
-            return _parse_or_raise(
-                text,
-                "States.QueryEvaluationError",
-                f"The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {_plain(text)}",
-            )
+        if scope is not None and fields["timestamp"].is_expression:
+            return scope.typed(fields["timestamp"], "Timestamp")
         text = fields["timestamp"].evaluate()
         return _parse_or_raise(
             text,
