@@ -297,3 +297,9 @@ def test_uuid_version_4():
 
     assert uuid.UUID(generated).version == 4
     assert evaluate("States.UUID()") != generated
+
+
+@pytest.mark.parametrize("text", [None, 5, ["States.UUID()"], {"a": 1}])
+def test_non_string_call_rejected(text):
+    with pytest.raises(DefinitionSyntaxError):
+        parse_intrinsic(text)

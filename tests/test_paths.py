@@ -308,3 +308,18 @@ def test_filter_dollar_in_literals_kept():
 
     assert compile_path("$.l[?(@.s =~ /.*\\$/)].s").get(document) == ["a$", "$"]
     assert compile_path("$.l[?(@.s == '$')].s").get(document) == ["$"]
+
+
+@pytest.mark.parametrize("text", [None, 5, ["$.a"], {"a": 1}])
+def test_non_string_path_rejected(text):
+    with pytest.raises(DefinitionSyntaxError):
+        compile_path(text)
+    with pytest.raises(DefinitionSyntaxError):
+        compile_reference_path(text)
+
+
+def test_missing_input_path_message():
+    with pytest.raises(PathNotFound) as caught:
+        compile_path("$.X").get({}, {}, {})
+
+    assert str(caught.value) == "Invalid path '$.X' : No results for path: $['X']"

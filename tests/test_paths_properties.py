@@ -83,7 +83,8 @@ def test_reference_path_set_raises_only_states_error(text, document, new_value):
         return
     if result is None:
         # A `$` path cannot be applied to a null document (PathNotFound).
-        assert text == "$" and new_value is None
+        assert text == "$"
+        assert new_value is None
         return
     assert compile_reference_path(text).get(result) == new_value
 

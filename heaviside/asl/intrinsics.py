@@ -51,7 +51,9 @@ def parse_intrinsic(text: str) -> IntrinsicCall:
     and calls nested more than 10 deep.
     """
     if not isinstance(text, str):
-        raise DefinitionSyntaxError(f"An intrinsic function call must be a string, not {json.dumps(text)}")
+        raise DefinitionSyntaxError(
+            f"An intrinsic function call must be a string, not {json.dumps(text, default=repr)}"
+        )
     parser = _IntrinsicParser(text)
     call = parser.parse_call(depth=1)
     parser.skip_blanks()

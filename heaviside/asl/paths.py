@@ -65,22 +65,33 @@ def is_path(text: Any) -> bool:
     return isinstance(text, str) and text.startswith("$")
 
 
-@lru_cache(maxsize=4096)
 def compile_path(text: str) -> Path:
     """Compile a JSONPath Path (`$...`, `$$...` or `$variable...`).
 
     Raises DefinitionSyntaxError with a message that names what is wrong.
+    Compiled paths are cached by text, so compiling at run time is cheap.
     """
-    return Path(text, _parse(text))
+    _require_string(text)
+    return _compile_path_cached(text)
 
 
-@lru_cache(maxsize=1024)
 def compile_reference_path(text: str) -> ReferencePath:
     """Compile a reference path, as ResultPath takes it.
 
     A reference path is a definite path on `$`: names and single indexes only, no
     context object and no variables.
     """
+    _require_string(text)
+    return _compile_reference_path_cached(text)
+
+
+@lru_cache(maxsize=4096)
+def _compile_path_cached(text: str) -> Path:
+    return Path(text, _parse(text))
+
+
+@lru_cache(maxsize=1024)
+def _compile_reference_path_cached(text: str) -> ReferencePath:
     parsed = _parse(text)
     if parsed.root == _ROOT_CONTEXT:
         raise DefinitionSyntaxError(
@@ -304,9 +315,12 @@ class _ParsedPath:
             self.merged_names = None
 
 
-def _parse(text: str) -> _ParsedPath:
+def _require_string(text: Any) -> None:
     if not isinstance(text, str):
-        raise DefinitionSyntaxError(f"A path must be a string, not {_json_type(text)}: {_json_text(text)}")
+        raise DefinitionSyntaxError(f"A path must be a string, not the {_json_type(text)} {_json_text(text)}.")
+
+
+def _parse(text: str) -> _ParsedPath:
     if not text.startswith("$"):
         raise DefinitionSyntaxError(f"The path '{text}' is invalid: a path must start with '$'.")
 
@@ -802,4 +816,4 @@ def _json_type(value: Any) -> str:
 
 
 def _json_text(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=repr)
