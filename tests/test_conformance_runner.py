@@ -289,7 +289,7 @@ def test_lambda_driver_missing(monkeypatch):
 
 
 def test_unknown_driver():
-    with pytest.raises(RunnerUnavailable, match="unknown --through value"):
+    with pytest.raises(RunnerUnavailable, match="invalid --through value"):
         load_executor("carrier-pigeon")
 
 

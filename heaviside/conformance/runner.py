@@ -108,7 +108,7 @@ def load_executor(through: str) -> Callable[..., Any]:
                 f"which this installation does not provide ({error}); use --through inprocess"
             ) from None
         return run_through_lambda
-    raise RunnerUnavailable(f"unknown --through value {through!r}; use inprocess or lambda")
+    raise RunnerUnavailable(f"invalid --through value {through!r}; use inprocess or lambda")
 
 
 def run_case(case: Case, options: RunOptions = RunOptions(), executor: Callable[..., Any] | None = None) -> CaseResult:
@@ -188,6 +188,7 @@ def _run_and_compare(case: Case, options: RunOptions, executor: Callable[..., An
     functions = build_functions(case.behaviours or {}, options.time_scale)
 
     outcome, problem = _run_with_limit(
+        case.id,
         lambda: run(
             definition,
             case.input,
@@ -212,7 +213,7 @@ def _names_for(case: Case) -> dict:
     return {key: case.context_names.get(key) or default for key, default in DEFAULT_NAMES.items()}
 
 
-def _run_with_limit(call: Callable[[], Any], limit_seconds: float) -> tuple[Any, str | None]:
+def _run_with_limit(case_id: str, call: Callable[[], Any], limit_seconds: float) -> tuple[Any, str | None]:
     """Call `call` in a daemon thread; return (its value, None) or (None, what went wrong).
 
     A thread cannot be stopped, so a run over the limit keeps running in the
@@ -230,12 +231,12 @@ def _run_with_limit(call: Callable[[], Any], limit_seconds: float) -> tuple[Any,
     worker.start()
     worker.join(limit_seconds)
     if worker.is_alive():
-        logger.warning("a conformance case did not finish within %s s; it keeps running in the background", limit_seconds)
+        logger.info("case %s timed out after %s s; its run continues in the background", case_id, limit_seconds)
         return None, f"the run did not finish within {limit_seconds:g} s of wall-clock time"
     if "error" in box:
-        error = box["error"]
-        logger.debug("the runner raised on a conformance case", exc_info=error)
-        return None, f"the runner raised {_describe_exception(error)}"
+        description = f"the runner raised {_describe_exception(box['error'])}"
+        logger.info("case %s failed: %s", case_id, description, exc_info=box["error"])
+        return None, description
     return box.get("value"), None
 
 
