@@ -563,3 +563,15 @@ def test_function_signature_mismatch(body, argument):
     assert caught.value.cause.endswith(
         f'threw an error during evaluation. T0410: Argument {argument} of function "{name}" does not match function signature'
     )
+
+
+def test_missing_engine_names_fix(monkeypatch):
+    import sys
+
+    from heaviside.asl.jsonata import JsonataEngineUnavailable
+
+    monkeypatch.setitem(sys.modules, "jlens", None)
+    with pytest.raises(JsonataEngineUnavailable) as caught:
+        compile_jsonata("{% 1 %}")
+    assert "pip install jlens" in str(caught.value)
+    assert "python3.12" in str(caught.value)

@@ -17,12 +17,13 @@ import json
 import re
 from typing import Any, Mapping
 
-from heaviside.asl.errors import DefinitionSyntaxError, StatesError
+from heaviside.asl.errors import DefinitionSyntaxError, HeavisideError, StatesError
 from heaviside.asl.jsonata.functions import SIGNATURES, STEP_FUNCTIONS_FUNCTIONS, FunctionError
 
 __all__ = [
     "INVALID_JSONATA_EXPRESSION",
     "QUERY_EVALUATION_ERROR",
+    "JsonataEngineUnavailable",
     "STATES_FIELDS",
     "UNSUPPORTED_JSONATA_EXPRESSION",
     "JsonataEvaluationError",
@@ -89,7 +90,7 @@ def compile_jsonata(text: str) -> JsonataExpression:
         )
     body = text[len(_OPENING) : -len(_CLOSING)].strip()
 
-    import jlens
+    jlens = _import_jlens()
 
     try:
         compiled = jlens.Expression(body)
@@ -106,6 +107,10 @@ def compile_jsonata(text: str) -> JsonataExpression:
     reads = compiled.reads(_unknown_function_placeholders(body))
     _reject_top_level_references(body, reads)
     return JsonataExpression(text, body, compiled, reads)
+
+
+class JsonataEngineUnavailable(HeavisideError):
+    """The jlens package, which evaluates JSONata, cannot be imported here."""
 
 
 class JsonataSyntaxError(DefinitionSyntaxError):
@@ -192,7 +197,7 @@ class JsonataExpression:
         `JsonataEvaluationError` (``States.QueryEvaluationError``) when the
         result is undefined or the evaluation fails.
         """
-        import jlens
+        jlens = _import_jlens()
 
         # `eval` comes first so that a workflow variable named `eval` still wins.
         bindings = {"eval": None, **variables, "states": states}
@@ -209,6 +214,18 @@ class JsonataExpression:
         if result is None:
             raise JsonataEvaluationError(self.body, field, "returned nothing (undefined).")
         return json.loads(result)
+
+
+def _import_jlens():
+    try:
+        import jlens
+    except ImportError as error:
+        raise JsonataEngineUnavailable(
+            f"JSONata states need the jlens package, which failed to import: {error}. Install it with "
+            "'pip install jlens'; its wheels need glibc 2.28 or newer, so on Lambda use the python3.12 "
+            "or a later runtime."
+        ) from None
+    return jlens
 
 
 def _reject_top_level_references(body: str, reads: Mapping[str, Any]) -> None:
