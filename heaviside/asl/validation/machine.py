@@ -209,14 +209,17 @@ class MachineChecker:
                     report.add(target_path, f"The transition target {quote(target)} is not a state of this {kind}; add it or correct the name (a transition cannot leave its branch or Map).", MISSING_TRANSITION_TARGET)
             edges[name] = targets
 
+        # AWS reports a States object without any terminal state once, and
+        # then skips the reachability check (recorded with AWS's validator).
+        if not any(_is_terminal(state) for state in states.values()):
+            report.add(path, f"This {kind} has no terminal state; give a state \"End\": true, or add a Succeed or Fail state.", MISSING_END_STATE)
+            return
+
         if start_at in states:
             reachable = _reachable(start_at, edges)
             for name in states:
                 if name not in reachable:
                     report.add(join(states_path, name), f"State {quote(str(name))} is not reachable from StartAt {quote(start_at)}; add a transition to it or remove it.", MISSING_TRANSITION_TARGET)
-
-        if not any(_is_terminal(state) for state in states.values()):
-            report.add(path, f"This {kind} has no terminal state; give a state \"End\": true, or add a Succeed or Fail state.", MISSING_END_STATE)
 
 
 def _transitions(path: str, state: Any):

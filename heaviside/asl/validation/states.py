@@ -46,9 +46,14 @@ MAX_INPUT_BYTES_PER_BATCH = 262_144
 
 
 def state_language(state: dict, scope: "Scope") -> str:
-    """Return the query language of a state: its own QueryLanguage, else the machine's."""
-    language = state.get("QueryLanguage")
-    return language if language in QUERY_LANGUAGES else scope.top_language
+    """Return the query language of a state: its own QueryLanguage, else the machine's.
+
+    As in AWS's validator, only the exact string "JSONPath" selects JSONPath;
+    any other value that is present selects JSONata.
+    """
+    if "QueryLanguage" not in state:
+        return scope.top_language
+    return JSONPATH if state["QueryLanguage"] == JSONPATH else JSONATA
 
 
 def check_state(checker: "MachineChecker", path: str, state: Any, scope: "Scope") -> None:
@@ -67,6 +72,8 @@ def check_state(checker: "MachineChecker", path: str, state: Any, scope: "Scope"
 
     if "QueryLanguage" in state and state["QueryLanguage"] not in QUERY_LANGUAGES:
         report.add(join(path, "QueryLanguage"), f"QueryLanguage must be \"JSONPath\" or \"JSONata\", not {describe(state['QueryLanguage'])}.")
+    if state.get("QueryLanguage") == JSONPATH and scope.top_language == JSONATA:
+        report.add(path, "A state cannot set \"QueryLanguage\": \"JSONPath\" when the state machine uses JSONata; write the state in JSONata, or set JSONPath at the top level and JSONata on the other states.")
     language = state_language(state, scope)
 
     _check_field_names(report, path, state, state_type, language)
@@ -436,9 +443,18 @@ def _check_map_number(report: Report, path: str, state: dict, field: str, langua
     path_field = field + "Path"
     _check_exclusive(report, path, state, field, path_field)
     if path_field in state:
-        check_path(report, join(path, path_field), state[path_field], path_field)
+        _check_map_number_path(report, join(path, path_field), state[path_field], path_field)
     if field in state:
         check_integer(report, join(path, field), state[field], field, language, minimum=minimum, path_field=path_field)
+
+
+def _check_map_number_path(report: Report, path: str, value: Any, field: str) -> None:
+    # AWS rejects the context object in the ...Path fields of Map numbers with
+    # "Value is not a Reference Path"; of the Map's paths only ItemsPath may read it.
+    if isinstance(value, str) and value.startswith("$$"):
+        report.add(path, f"{field} {quote(value)} reads the context object, which only ItemsPath may do in a Map state; use a path into the state input ('$.field') or a variable.")
+        return
+    check_path(report, path, value, field)
 
 
 def _check_tolerated_percentage(report: Report, path: str, state: dict, language: str) -> None:
@@ -446,7 +462,7 @@ def _check_tolerated_percentage(report: Report, path: str, state: dict, language
     path_field = field + "Path"
     _check_exclusive(report, path, state, field, path_field)
     if path_field in state:
-        check_path(report, join(path, path_field), state[path_field], path_field)
+        _check_map_number_path(report, join(path, path_field), state[path_field], path_field)
     if field not in state:
         return
     value = state[field]
@@ -495,7 +511,7 @@ def _check_item_reader(report: Report, path: str, state: dict, language: str) ->
             if "MaxItems" in config:
                 check_integer(report, join(config_path, "MaxItems"), config["MaxItems"], "MaxItems", language, minimum=0, maximum=100_000_000, path_field="MaxItemsPath")
             if "MaxItemsPath" in config:
-                check_path(report, join(config_path, "MaxItemsPath"), config["MaxItemsPath"], "MaxItemsPath")
+                _check_map_number_path(report, join(config_path, "MaxItemsPath"), config["MaxItemsPath"], "MaxItemsPath")
 
 
 def _check_item_batcher(report: Report, path: str, state: dict, language: str) -> None:
@@ -512,7 +528,7 @@ def _check_item_batcher(report: Report, path: str, state: dict, language: str) -
         if field in batcher:
             check_integer(report, join(batcher_path, field), batcher[field], field, language, minimum=1, maximum=maximum, path_field=path_field)
         if path_field in batcher:
-            check_path(report, join(batcher_path, path_field), batcher[path_field], path_field)
+            _check_map_number_path(report, join(batcher_path, path_field), batcher[path_field], path_field)
     if "BatchInput" in batcher:
         if language == JSONATA:
             _check_jsonata_object_or_expression(report, join(batcher_path, "BatchInput"), batcher["BatchInput"], "BatchInput", require_object=True)
