@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 import traceback
 
@@ -101,3 +102,12 @@ def test_every_corpus_code_is_known():
         codes.update(json.loads(path.read_text()).get("behaviours", {}).values())
     assert codes <= set(BEHAVIOURS)
     assert "sleep_60_then_echo" in codes
+
+
+def test_sleep_ends_when_woken():
+    wake_up = threading.Event()
+    handler = make_function("sleep_60_then_echo", time_scale=1.0, wake_up=wake_up)
+    wake_up.set()
+    started = time.perf_counter()
+    assert handler({"x": 1}, None) == {"x": 1}
+    assert time.perf_counter() - started < 1

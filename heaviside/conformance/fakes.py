@@ -13,7 +13,7 @@ module's loader returns that text, so `traceback` can print the source lines.
 
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -75,41 +75,54 @@ def _return_257_kib_bytes(event: Any, context: Any) -> bytes:
     return b"a" * (257 * 1024)
 
 
-def _sleep_then_echo(time_scale: float) -> Callable[[Any, Any], Any]:
+def _sleep_then_echo(time_scale: float, wake_up: threading.Event) -> Callable[[Any, Any], Any]:
     def handler(event: Any, context: Any) -> Any:
-        time.sleep(60 * time_scale)
+        wake_up.wait(60 * time_scale)
         return event
 
     return handler
 
 
-# Behaviour code -> factory taking the time scale. Only `sleep_60_then_echo`
-# depends on it: its 60 seconds shrink like every other delay of the run.
-BEHAVIOURS: dict[str, Callable[[float], Callable[[Any, Any], Any]]] = {
-    "echo": lambda time_scale: _echo,
-    "return_hello_world_object": lambda time_scale: _return_hello_world_object,
-    "raise_exception": lambda time_scale: _raise_exception,
-    "raise_custom_exception": lambda time_scale: _raise_custom_exception,
-    "return_hello_world_bytes": lambda time_scale: _return_hello_world_bytes,
-    "return_257_kib_bytes": lambda time_scale: _return_257_kib_bytes,
+def _constant(handler: Callable[[Any, Any], Any]) -> Callable[[float, threading.Event], Callable[[Any, Any], Any]]:
+    return lambda time_scale, wake_up: handler
+
+
+# Behaviour code -> factory taking the time scale and a wake-up event. Only
+# `sleep_60_then_echo` uses them: its 60 seconds shrink like every other delay
+# of the run, and setting the event ends the sleep early.
+BEHAVIOURS: dict[str, Callable[[float, threading.Event], Callable[[Any, Any], Any]]] = {
+    "echo": _constant(_echo),
+    "return_hello_world_object": _constant(_return_hello_world_object),
+    "raise_exception": _constant(_raise_exception),
+    "raise_custom_exception": _constant(_raise_custom_exception),
+    "return_hello_world_bytes": _constant(_return_hello_world_bytes),
+    "return_257_kib_bytes": _constant(_return_257_kib_bytes),
     "sleep_60_then_echo": _sleep_then_echo,
 }
 
 
-def make_function(code: str, time_scale: float = 1.0) -> Callable[[Any, Any], Any]:
-    """Return the fake Lambda handler for a behaviour code. Raises KeyError for an unknown code."""
-    return BEHAVIOURS[code](time_scale)
+def make_function(
+    code: str, time_scale: float = 1.0, wake_up: threading.Event | None = None
+) -> Callable[[Any, Any], Any]:
+    """Return the fake Lambda handler for a behaviour code. Raises KeyError for an unknown code.
+
+    Setting `wake_up` ends the sleep of a sleeping fake, so a run that has
+    already timed out leaves no thread sleeping behind it.
+    """
+    return BEHAVIOURS[code](time_scale, wake_up or threading.Event())
 
 
-def build_functions(behaviours: Mapping[str, str], time_scale: float = 1.0) -> dict[str, Callable[[Any, Any], Any]]:
+def build_functions(
+    behaviours: Mapping[str, str], time_scale: float = 1.0, wake_up: threading.Event | None = None
+) -> dict[str, Callable[[Any, Any], Any]]:
     """Map each function's name and ARN to its fake handler, as `heaviside.local.run` takes them.
 
     A name that is already an ARN is registered as given and under its
-    function name.
+    function name. `wake_up` is passed to `make_function`.
     """
     functions: dict[str, Callable[[Any, Any], Any]] = {}
     for name, code in behaviours.items():
-        handler = make_function(code, time_scale)
+        handler = make_function(code, time_scale, wake_up)
         function_name = name.rsplit(":function:", 1)[-1] if ":function:" in name else name
         functions[function_name] = handler
         functions[FUNCTION_ARN_PREFIX + function_name] = handler

@@ -185,20 +185,25 @@ def _run_and_compare(case: Case, options: RunOptions, executor: Callable[..., An
     names = _names_for(case)
     result.names = names
     run = executor or load_executor(options.through)
-    functions = build_functions(case.behaviours or {}, options.time_scale)
+    # Setting wake_up after the run ends the sleep of fakes whose Task timed out.
+    wake_up = threading.Event()
+    functions = build_functions(case.behaviours or {}, options.time_scale, wake_up)
 
-    outcome, problem = _run_with_limit(
-        case.id,
-        lambda: run(
-            definition,
-            case.input,
-            functions=functions,
-            time_scale=options.time_scale,
-            names=names,
-            execution_type=case.execution_type,
-        ),
-        options.case_timeout_seconds,
-    )
+    try:
+        outcome, problem = _run_with_limit(
+            case.id,
+            lambda: run(
+                definition,
+                case.input,
+                functions=functions,
+                time_scale=options.time_scale,
+                names=names,
+                execution_type=case.execution_type,
+            ),
+            options.case_timeout_seconds,
+        )
+    finally:
+        wake_up.set()
     if problem is not None:
         result.actual = {"status": "CRASHED", "error": "HarnessError", "cause": problem}
         result.difference = problem
