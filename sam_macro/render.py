@@ -510,6 +510,8 @@ def _function_arns(function_id: str) -> list[Any]:
 def _foreign_arns(arn: Any) -> list[Any]:
     if isinstance(arn, str):
         return [arn, f"{arn}:*"]
+    if isinstance(arn, dict) and isinstance(arn.get("Fn::Sub"), str):
+        return [arn, {"Fn::Sub": arn["Fn::Sub"] + ":*"}]
     return [arn, {"Fn::Join": ["", [arn, ":*"]]}]
 
 
