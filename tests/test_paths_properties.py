@@ -119,3 +119,26 @@ def test_every_function_raises_only_defined_errors(text, first, second):
         template.evaluate({"a": first, "b": second}, {}, {})
     except StatesError as error:
         assert error.error in ("States.IntrinsicFailure", "States.Runtime")
+
+
+template_expressions = st.one_of(path_texts, intrinsic_texts, st.text(max_size=10), json_values)
+template_keys = st.sampled_from(["a", "b", "a.$", "b.$", "c.$", ".$"])
+templates = st.recursive(
+    json_values,
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(template_keys, st.one_of(children, template_expressions), max_size=4),
+    max_leaves=10,
+)
+
+
+@SETTINGS
+@given(templates, json_values)
+def test_template_raises_only_defined_errors(template, value):
+    try:
+        compiled = compile_payload_template(template, "Parameters")
+    except DefinitionSyntaxError:
+        return
+    try:
+        compiled.evaluate(value, {"b": value}, {"x": value})
+    except StatesError as error:
+        assert error.error in ("States.IntrinsicFailure", "States.Runtime")
