@@ -145,6 +145,10 @@ def _build_machine(
                 )
             )
 
+    environment, invoker_environment = _settings(logical_id, properties, problems)
+    role = _execution_role(logical_id, {"Type": SERVERLESS_FUNCTION, "Properties": properties}, resources, problems)
+
+    count_before_definition = len(problems)
     raw, definition_property = _read_definition(logical_id, properties, source, problems)
     if raw is None:
         return None
@@ -153,19 +157,17 @@ def _build_machine(
     _merge_user_substitutions(logical_id, properties.get("DefinitionSubstitutions"), published, problems)
 
     targets = []
-    for state_name, state_path, state in iter_states(published.raw):
+    for _name, state_path, state in iter_states(published.raw):
         if state.get("Type") != "Task":
             continue
         target = _task_target(logical_id, definition_property, state_path, state, published, resources, problems)
         if target is not None:
             targets.append(target)
 
-    if len(problems) == count_before:
+    if len(problems) == count_before_definition:
         for message in validate_definition(_validation_copy(published, targets, parameter_values)):
             problems.append(TemplateProblem(logical_id, definition_property, message))
 
-    environment, invoker_environment = _settings(logical_id, properties, problems)
-    role = _execution_role(logical_id, {"Type": SERVERLESS_FUNCTION, "Properties": properties}, resources, problems)
     if len(problems) > count_before:
         return None
 
