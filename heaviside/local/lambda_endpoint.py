@@ -72,7 +72,9 @@ class FunctionConfig:
     is in seconds. `on_failure` and `on_success` name destination functions
     of the same endpoint. `kill_after_handler` is the probability that the
     worker process exits after the handler returned, before the runtime
-    dispatches the next hop (a fault for tests).
+    dispatches the next hop (a fault for tests). `warm_up` runs once in each
+    new worker process before its first invocation, like a module's import-time
+    initialisation in a cold start.
     """
 
     handler: Callable | str
@@ -84,6 +86,7 @@ class FunctionConfig:
     on_success: str | None = None
     concurrency: int = 4
     kill_after_handler: float = 0.0
+    warm_up: Callable[[], None] | None = None
 
 
 @dataclass
@@ -520,6 +523,8 @@ def _worker_main(connection, name: str, config: FunctionConfig, arn: str, region
     )
     os.environ.update(config.environment)
     handler = _resolve_handler(config.handler)
+    if config.warm_up is not None:
+        config.warm_up()
     from heaviside.runtime import faults
 
     faults.clear()

@@ -45,11 +45,16 @@ class RuntimeConfig:
     delay_queue_url: str | None = None
     invoker: str | None = None
     state_machine: str | None = None
+    definition: str | None = None
+    execution_type: str = "STANDARD"
     envelope_budget: int = DEFAULT_ENVELOPE_BUDGET
     execution_input_inline_limit: int = DEFAULT_EXECUTION_INPUT_INLINE_LIMIT
     sleep_threshold_seconds: float = DEFAULT_SLEEP_THRESHOLD_SECONDS
     execution_records: bool = True
     execution_ttl_days: int = DEFAULT_EXECUTION_TTL_DAYS
+    hop_deduplication: bool = True
+    time_scale: float = 1.0
+    log_level: str | None = None
     region: str = "us-east-1"
     account: str = "000000000000"
 
@@ -63,6 +68,8 @@ class RuntimeConfig:
             delay_queue_url=env.get("HEAVISIDE_DELAY_QUEUE_URL") or None,
             invoker=env.get("HEAVISIDE_INVOKER") or None,
             state_machine=env.get("HEAVISIDE_STATE_MACHINE") or None,
+            definition=env.get("HEAVISIDE_DEFINITION") or None,
+            execution_type=_choice(env, "HEAVISIDE_EXECUTION_TYPE", ("STANDARD", "EXPRESS"), "STANDARD"),
             envelope_budget=_int(env, "HEAVISIDE_ENVELOPE_BUDGET", DEFAULT_ENVELOPE_BUDGET, minimum=1_024),
             execution_input_inline_limit=_int(
                 env, "HEAVISIDE_EXECUTION_INPUT_INLINE_LIMIT", DEFAULT_EXECUTION_INPUT_INLINE_LIMIT, minimum=0
@@ -70,6 +77,9 @@ class RuntimeConfig:
             sleep_threshold_seconds=_float(env, "HEAVISIDE_SLEEP_THRESHOLD", DEFAULT_SLEEP_THRESHOLD_SECONDS),
             execution_records=_bool(env, "HEAVISIDE_EXECUTION_RECORDS", True),
             execution_ttl_days=_int(env, "HEAVISIDE_EXECUTION_TTL_DAYS", DEFAULT_EXECUTION_TTL_DAYS, minimum=0),
+            hop_deduplication=_bool(env, "HEAVISIDE_HOP_DEDUPLICATION", True),
+            time_scale=_time_scale(env),
+            log_level=env.get("HEAVISIDE_LOG_LEVEL") or None,
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
             account=env.get("HEAVISIDE_ACCOUNT") or "000000000000",
         )
@@ -122,3 +132,19 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if text.lower() in _FALSE:
         return False
     raise RuntimeConfigurationError(f"{name}={text!r} is not a boolean; use true or false")
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    text = env.get(name)
+    if text is None or text == "":
+        return default
+    if text not in choices:
+        raise RuntimeConfigurationError(f"{name}={text!r} is not one of {', '.join(choices)}")
+    return text
+
+
+def _time_scale(env: Mapping[str, str]) -> float:
+    value = _float(env, "HEAVISIDE_TIME_SCALE", 1.0)
+    if value <= 0:
+        raise RuntimeConfigurationError(f"HEAVISIDE_TIME_SCALE={value} must be greater than 0")
+    return value

@@ -8,6 +8,7 @@ docs/envelope.md):
     {"$heaviside": 1, "x": <execution id>, "d": <definition digest>,
      "c": <cursor>, "s": <start time, epoch ms>, "dl": <deadline, epoch ms>,
      "in": <execution input>, "r": <role ARN>, "t": "EXPRESS",
+     "h": <hop id>, "to": <task timeout, seconds>, "u": <delay due, epoch ms>,
      "input": <effective input>, "refs": {<key>: <blob key>}}
 
 Parts that would push the envelope over its budget are written to the blob
@@ -53,8 +54,11 @@ class HeavisideContext:
     """Where one thread of an execution is, and what every hop needs to know about it.
 
     `cursor` is the engine's `Cursor.to_json()`, opaque to the codec.
-    `start_time` and `deadline` are milliseconds since the Unix epoch; a
-    deadline of None means the execution has no TimeoutSeconds.
+    `start_time`, `deadline` and `due` are milliseconds since the Unix epoch;
+    a deadline of None means the execution has no TimeoutSeconds. The last
+    three fields describe one hop: `hop_id` tells repeated deliveries of the
+    hop apart from new hops, `timeout_seconds` is the Task's TimeoutSeconds,
+    and `due` is when a delayed hop may resume.
     """
 
     execution_id: str
@@ -65,16 +69,27 @@ class HeavisideContext:
     deadline: int | None = None
     role_arn: str | None = None
     execution_type: str = "STANDARD"
+    hop_id: str | None = None
+    timeout_seconds: float | None = None
+    due: int | None = None
     extra: dict = field(default_factory=dict)
 
     @property
     def execution_name(self) -> str:
-        return self.execution_id.rsplit(":", 1)[-1]
+        return _arn_part(self.execution_id, 7) or self.execution_id
 
     @property
     def state_machine_name(self) -> str:
-        parts = self.execution_id.split(":")
-        return parts[-2] if len(parts) >= 2 else ""
+        return _arn_part(self.execution_id, 6) or ""
+
+
+def _arn_part(arn: str, position: int) -> str | None:
+    # arn:aws:states:<region>:<account>:execution:<machine>:<name>, and for
+    # Express executions arn:...:express:<machine>:<name>:<uuid>.
+    parts = arn.split(":")
+    if len(parts) >= 8 and parts[0] == "arn":
+        return parts[position]
+    return None
 
 
 def is_envelope(event: Any) -> bool:
@@ -224,6 +239,12 @@ def _context_fields(context: HeavisideContext) -> dict:
         fields["r"] = context.role_arn
     if context.execution_type != "STANDARD":
         fields["t"] = context.execution_type
+    if context.hop_id is not None:
+        fields["h"] = context.hop_id
+    if context.timeout_seconds is not None:
+        fields["to"] = context.timeout_seconds
+    if context.due is not None:
+        fields["u"] = context.due
     for key, value in context.extra.items():
         fields.setdefault(key, value)
     return fields
@@ -247,7 +268,13 @@ def _context_from_fields(values: dict) -> HeavisideContext:
     execution_type = values.get("t", "STANDARD")
     if execution_type not in _EXECUTION_TYPES:
         raise EnvelopeError(f"envelope field 't' must be one of {_EXECUTION_TYPES}, not {execution_type!r}")
-    known = {MARKER, "x", "d", "c", "s", "dl", "in", "r", "t", "input", "refs"}
+    for key in ("h",):
+        if key in values and not isinstance(values[key], str):
+            raise EnvelopeError(f"envelope field {key!r} must be a string, not {values[key]!r}")
+    for key in ("to", "u"):
+        if key in values and (not isinstance(values[key], (int, float)) or isinstance(values[key], bool)):
+            raise EnvelopeError(f"envelope field {key!r} must be a number, not {values[key]!r}")
+    known = {MARKER, "x", "d", "c", "s", "dl", "in", "r", "t", "h", "to", "u", "input", "refs"}
     return HeavisideContext(
         execution_id=values["x"],
         definition_digest=values["d"],
@@ -257,5 +284,8 @@ def _context_from_fields(values: dict) -> HeavisideContext:
         deadline=deadline,
         role_arn=values.get("r"),
         execution_type=execution_type,
+        hop_id=values.get("h"),
+        timeout_seconds=values.get("to"),
+        due=values.get("u"),
         extra={key: value for key, value in values.items() if key not in known},
     )

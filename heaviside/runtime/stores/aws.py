@@ -19,7 +19,7 @@ import json
 import logging
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 from heaviside.runtime import clients
 from heaviside.runtime.errors import NotFound, StoreError
@@ -36,6 +36,9 @@ from heaviside.runtime.stores.base import (
 
 logger = logging.getLogger(__name__)
 
+# Returns the boto3 client of a service; the default is the container's shared client.
+ClientFactory = Callable[[str], Any]
+
 # DynamoDB items are limited to 400 KB; values above this size are written to
 # the blob store so that an item with a 256 KiB state output still fits.
 LARGE_VALUE_BYTES = 100_000
@@ -49,8 +52,9 @@ BLOBS_PREFIX = "blobs/"
 class S3DefinitionStore:
     """Definitions in S3 under ``definitions/<sha256>.json``, cached per container."""
 
-    def __init__(self, bucket: str):
+    def __init__(self, bucket: str, *, client: ClientFactory = clients.client):
         self.bucket = bucket
+        self._client = client
         self._cache: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -58,7 +62,7 @@ class S3DefinitionStore:
         digest = definition_digest(text)
         if digest in self._cache:
             return digest
-        s3 = clients.client("s3")
+        s3 = self._client("s3")
         key = f"{DEFINITIONS_PREFIX}{digest}.json"
         try:
             s3.head_object(Bucket=self.bucket, Key=key)
@@ -76,7 +80,7 @@ class S3DefinitionStore:
         if found is not None:
             return found
         key = f"{DEFINITIONS_PREFIX}{digest}.json"
-        text = _get_object(self.bucket, key).decode("utf-8")
+        text = _get_object(self._client("s3"), self.bucket, key).decode("utf-8")
         if definition_digest(text) != digest:
             raise StoreError(f"s3://{self.bucket}/{key} does not match its digest; the object was changed")
         with self._lock:
@@ -87,26 +91,30 @@ class S3DefinitionStore:
 class S3BlobStore:
     """Blobs in S3 under ``blobs/<state machine>/<execution name>/<sha256>.json``."""
 
-    def __init__(self, bucket: str):
+    def __init__(self, bucket: str, *, client: ClientFactory = clients.client):
         self.bucket = bucket
+        self._client = client
 
     def put_blob(self, execution_id: str, data: bytes) -> str:
         key = f"{BLOBS_PREFIX}{_execution_prefix(execution_id)}/{definition_digest(data)}.json"
-        clients.client("s3").put_object(Bucket=self.bucket, Key=key, Body=data, ContentType="application/json")
+        self._client("s3").put_object(Bucket=self.bucket, Key=key, Body=data, ContentType="application/json")
         logger.debug("Stored blob %s (%d bytes) for execution %s", key, len(data), execution_id)
         return key
 
     def get_blob(self, key: str) -> bytes:
-        return _get_object(self.bucket, key)
+        return _get_object(self._client("s3"), self.bucket, key)
 
 
 class DynamoDBExecutionStore:
     """Execution records in DynamoDB; a record expires `ttl_days` after it was created."""
 
-    def __init__(self, table: str, *, blobs: BlobStore | None = None, ttl_days: int = 90):
+    def __init__(
+        self, table: str, *, blobs: BlobStore | None = None, ttl_days: int = 90, client: ClientFactory = clients.client
+    ):
         self.table = table
         self.blobs = blobs
         self.ttl_days = ttl_days
+        self._client = client
 
     def create_execution(self, record: ExecutionRecord) -> tuple[ExecutionRecord, bool]:
         item = {
@@ -122,7 +130,7 @@ class DynamoDBExecutionStore:
         if self.ttl_days:
             item["expires_at"] = _n(int(record.start_time / 1000) + self.ttl_days * 86_400)
         try:
-            clients.client("dynamodb").put_item(
+            self._client("dynamodb").put_item(
                 TableName=self.table,
                 Item=item,
                 ConditionExpression="attribute_not_exists(pk)",
@@ -135,7 +143,7 @@ class DynamoDBExecutionStore:
         return record, True
 
     def get_execution(self, execution_id: str) -> ExecutionRecord:
-        response = clients.client("dynamodb").get_item(
+        response = self._client("dynamodb").get_item(
             TableName=self.table,
             Key={"pk": _s(f"x#{execution_id}"), "sk": _s("execution")},
             ConsistentRead=True,
@@ -176,7 +184,7 @@ class DynamoDBExecutionStore:
             assignments.append("#cause = :cause")
             names["#cause"] = "cause"
         try:
-            clients.client("dynamodb").update_item(
+            self._client("dynamodb").update_item(
                 TableName=self.table,
                 Key={"pk": _s(f"x#{execution_id}"), "sk": _s("execution")},
                 UpdateExpression="SET " + ", ".join(assignments),
@@ -200,10 +208,13 @@ class DynamoDBExecutionStore:
 class DynamoDBJoinStore:
     """Joins in DynamoDB: one item per arrived child, counted in the same transaction."""
 
-    def __init__(self, table: str, *, blobs: BlobStore | None = None, ttl_days: int = 90):
+    def __init__(
+        self, table: str, *, blobs: BlobStore | None = None, ttl_days: int = 90, client: ClientFactory = clients.client
+    ):
         self.table = table
         self.blobs = blobs
         self.ttl_days = ttl_days
+        self._client = client
 
     def create_join(self, spec: JoinSpec) -> None:
         item = {
@@ -224,7 +235,7 @@ class DynamoDBJoinStore:
         if self.ttl_days:
             item["expires_at"] = _n(int(time.time()) + self.ttl_days * 86_400)
         try:
-            clients.client("dynamodb").put_item(
+            self._client("dynamodb").put_item(
                 TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)"
             )
         except Exception as error:
@@ -259,7 +270,7 @@ class DynamoDBJoinStore:
                 item["cause"] = _s(arrival.cause)
         else:
             item["output"] = _s(_pack_json(self.blobs, execution_id, arrival.output))
-        dynamodb = clients.client("dynamodb")
+        dynamodb = self._client("dynamodb")
         duplicate = False
         try:
             dynamodb.transact_write_items(
@@ -315,7 +326,7 @@ class DynamoDBJoinStore:
 
     def claim(self, execution_id: str, join_id: str, index: int) -> bool:
         try:
-            clients.client("dynamodb").update_item(
+            self._client("dynamodb").update_item(
                 TableName=self.table,
                 Key={"pk": _s(_join_key(execution_id, join_id)), "sk": _s("join")},
                 UpdateExpression="SET claimed_by = :index",
@@ -329,7 +340,7 @@ class DynamoDBJoinStore:
         return True
 
     def outcomes(self, execution_id: str, join_id: str) -> list[ChildOutcome]:
-        dynamodb = clients.client("dynamodb")
+        dynamodb = self._client("dynamodb")
         request = {
             "TableName": self.table,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
@@ -359,7 +370,7 @@ class DynamoDBJoinStore:
         return found
 
     def _header(self, execution_id: str, join_id: str) -> dict:
-        response = clients.client("dynamodb").get_item(
+        response = self._client("dynamodb").get_item(
             TableName=self.table,
             Key={"pk": _s(_join_key(execution_id, join_id)), "sk": _s("join")},
             ConsistentRead=True,
@@ -373,16 +384,17 @@ class DynamoDBJoinStore:
 class DynamoDBHopStore:
     """Hop marks in DynamoDB; each expires with the execution's TTL."""
 
-    def __init__(self, table: str, *, ttl_days: int = 90):
+    def __init__(self, table: str, *, ttl_days: int = 90, client: ClientFactory = clients.client):
         self.table = table
         self.ttl_days = ttl_days
+        self._client = client
 
     def claim_hop(self, execution_id: str, hop_id: str) -> bool:
         item = {"pk": _s(f"h#{execution_id}"), "sk": _s(hop_id)}
         if self.ttl_days:
             item["expires_at"] = _n(int(time.time()) + self.ttl_days * 86_400)
         try:
-            clients.client("dynamodb").put_item(
+            self._client("dynamodb").put_item(
                 TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)"
             )
         except Exception as error:
@@ -392,9 +404,9 @@ class DynamoDBHopStore:
         return True
 
 
-def create_table(table: str) -> None:
+def create_table(table: str, *, client: ClientFactory = clients.client) -> None:
     """Create the heaviside table with its key schema and TTL (tests and the local tools use it)."""
-    dynamodb = clients.client("dynamodb")
+    dynamodb = client("dynamodb")
     dynamodb.create_table(
         TableName=table,
         AttributeDefinitions=[
@@ -410,9 +422,9 @@ def create_table(table: str) -> None:
     )
 
 
-def _get_object(bucket: str, key: str) -> bytes:
+def _get_object(s3, bucket: str, key: str) -> bytes:
     try:
-        response = clients.client("s3").get_object(Bucket=bucket, Key=key)
+        response = s3.get_object(Bucket=bucket, Key=key)
     except Exception as error:
         if clients.error_code(error) in ("NoSuchKey", "404", "NotFound"):
             raise NotFound(f"s3://{bucket}/{key} does not exist") from None

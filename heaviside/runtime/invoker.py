@@ -1,0 +1,234 @@
+"""The invoker: one Lambda handler with several entry points, chosen by the event's shape.
+
+- Start: ``{"stateMachine": name}`` or ``{"definition": ...}``, with
+  ``input``, and optionally ``name``, ``roleArn``, ``executionType`` and
+  ``waitSeconds``. A second start with the same name returns the first
+  execution. Returns ``{"executionArn", "startDate"}``, or the execution's
+  description when ``waitSeconds`` is given and it ends within that time
+  (like StartSyncExecution).
+- Resume after a delay: SQS records whose bodies are envelopes with a due time.
+- OnFailure destination records: the envelope is the record's
+  ``requestPayload``; the Task's Retry and Catch are applied to the error in
+  ``responsePayload`` (a handler error, a timeout, a crash, out of memory).
+- Describe: ``{"executionArn": ...}`` returns status, output or error and
+  cause, and start and stop times from the execution record.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from heaviside.engine import DelayElapsed, FunctionFailed, TaskFailed, compile_program
+from heaviside.runtime import envelope as envelopes
+from heaviside.runtime.driver import Driver, container_driver, deadline_ms
+from heaviside.runtime.envelope import HeavisideContext
+from heaviside.runtime.errors import NotFound, RuntimeConfigurationError
+from heaviside.runtime.stores.base import END_STATUSES, ExecutionRecord
+
+logger = logging.getLogger(__name__)
+
+# Execution names: 1 to 80 characters without whitespace, control characters,
+# ":" or "/", which would break the execution ARN and the blob keys.
+# NOTE: Step Functions also rejects brackets, wildcards and "#%\^|~`$&,;
+# heaviside accepts them so that the placeholder names of recorded
+# executions (such as "<ExecArnPart_0idx>") can be replayed.
+_NAME = re.compile(r"^[^\s:/\x00-\x1f\x7f-\x9f]{1,80}$")
+
+# A delay that is due within this many seconds is resumed now.
+DUE_TOLERANCE_SECONDS = 0.5
+
+
+class InvalidStartRequest(ValueError):
+    """A start event that names no known state machine or has an invalid execution name."""
+
+
+def handler(event: Any, context: Any = None) -> Any:
+    """The invoker's Lambda entry point."""
+    driver = container_driver()
+    if isinstance(event, dict):
+        records = event.get("Records")
+        if isinstance(records, list) and records and records[0].get("eventSource") == "aws:sqs":
+            return resume_delays(driver, records, context)
+        if "requestContext" in event and "requestPayload" in event:
+            return handle_destination_record(driver, event, context)
+        if "stateMachine" in event or "definition" in event:
+            return start_execution(driver, event, context)
+        if "executionArn" in event:
+            return describe_execution(driver, event["executionArn"])
+    raise InvalidStartRequest(
+        "the invoker received an event it does not recognise; send {\"stateMachine\": name, \"input\": ...} "
+        "or {\"definition\": ..., \"input\": ...} to start an execution, or {\"executionArn\": ...} to describe one"
+    )
+
+
+def start_execution(driver: Driver, event: dict, context: Any = None) -> dict:
+    """Start an execution (idempotent by name) and return its ARN, or its description after waiting."""
+    from heaviside.asl.load import load_definition
+
+    config = driver.config
+    machine = event.get("stateMachine") or config.state_machine or "heaviside"
+    definition = event.get("definition")
+    if definition is None:
+        if not config.definition or (config.state_machine and machine != config.state_machine):
+            raise InvalidStartRequest(
+                f"state machine {machine!r} is not known to this invoker (it runs {config.state_machine!r}); "
+                "pass the definition in the 'definition' field or call that machine's invoker"
+            )
+        definition = config.definition
+    text = definition if isinstance(definition, str) else json.dumps(definition, separators=(",", ":"))
+    model = load_definition(text)
+    if driver.stores.definitions is None:
+        raise RuntimeConfigurationError("HEAVISIDE_BUCKET is not set; the invoker needs it to store definitions")
+    digest = driver.stores.definitions.put_definition(text)
+    program = compile_program(model)
+    driver.remember_program(digest, program)
+
+    name = event.get("name") or str(uuid.uuid4())
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise InvalidStartRequest(
+            f"execution name {name!r} is invalid: use 1 to 80 characters without whitespace, ':' or '/'"
+        )
+    region, account = _region_and_account(context, config)
+    execution_type = event.get("executionType") or config.execution_type
+    if execution_type == "EXPRESS":
+        execution_id = f"arn:aws:states:{region}:{account}:express:{machine}:{name}:{uuid.uuid4()}"
+    else:
+        execution_id = f"arn:aws:states:{region}:{account}:execution:{machine}:{name}"
+    start_ms = int(time.time() * 1000)
+    execution_input = event.get("input")
+    heaviside_context = HeavisideContext(
+        execution_id=execution_id,
+        definition_digest=digest,
+        cursor=None,
+        start_time=start_ms,
+        execution_input=execution_input,
+        deadline=deadline_ms(start_ms, model.timeout_seconds),
+        role_arn=event.get("roleArn"),
+        execution_type=execution_type,
+    )
+
+    started = True
+    if driver.stores.executions is not None:
+        record = ExecutionRecord(
+            execution_id=execution_id,
+            name=name,
+            state_machine=machine,
+            definition_digest=digest,
+            input=execution_input,
+            start_time=start_ms,
+        )
+        stored, started = driver.stores.executions.create_execution(record)
+        start_ms = stored.start_time
+    elif driver.stores.hops is not None:
+        started = driver.stores.hops.claim_hop(execution_id, "start")
+
+    if started:
+        logger.info("Starting execution %s of state machine %s", execution_id, machine)
+        driver.start(heaviside_context, program, remaining_seconds=_remaining_seconds(context))
+    else:
+        logger.info("Execution %s was already started; returning it", execution_id)
+
+    wait = event.get("waitSeconds")
+    if wait and driver.stores.executions is not None:
+        return wait_for_execution(driver, execution_id, float(wait))
+    return {"executionArn": execution_id, "startDate": start_ms}
+
+
+def wait_for_execution(driver: Driver, execution_id: str, timeout: float, *, interval: float = 0.05) -> dict:
+    """Poll the execution record until the execution ends or `timeout` seconds pass; return its description."""
+    deadline = time.monotonic() + timeout
+    while True:
+        description = describe_execution(driver, execution_id)
+        if description["status"] in END_STATUSES or time.monotonic() >= deadline:
+            return description
+        time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
+        interval = min(interval * 1.5, 1.0)
+
+
+def describe_execution(driver: Driver, execution_id: str) -> dict:
+    """Return the execution's record as DescribeExecution would; raise `NotFound`."""
+    if driver.stores.executions is None:
+        raise RuntimeConfigurationError(
+            "execution records are off (HEAVISIDE_EXECUTION_RECORDS=false or HEAVISIDE_TABLE unset), "
+            "so executions cannot be described"
+        )
+    return driver.stores.executions.get_execution(execution_id).to_json()
+
+
+def resume_delays(driver: Driver, records: list, context: Any = None) -> dict:
+    """Resume every due envelope of an SQS batch, re-queue the others; report failed records one by one."""
+    failures = []
+    for record in records:
+        message_id = record.get("messageId", "")
+        try:
+            _resume_delay(driver, json.loads(record["body"]), context)
+        except Exception:
+            logger.exception("Resuming delay message %s failed; SQS will deliver it again", message_id)
+            failures.append({"itemIdentifier": message_id})
+    return {"batchItemFailures": failures}
+
+
+def _resume_delay(driver: Driver, envelope: dict, context: Any) -> None:
+    heaviside_context, _ = driver.decode(envelope)
+    remaining = (heaviside_context.due or 0) / 1000 - time.time()
+    if remaining > DUE_TOLERANCE_SECONDS:
+        if driver.delays is None:
+            raise RuntimeConfigurationError("HEAVISIDE_DELAY_QUEUE_URL is not set; a long delay cannot be re-queued")
+        state = (heaviside_context.cursor or {}).get("s", "")
+        driver.delays.send(envelope, remaining, execution_id=heaviside_context.execution_id, state=state)
+        return
+    if not driver.claim_hop(heaviside_context):
+        return
+    driver.resume(heaviside_context, DelayElapsed(), remaining_seconds=_remaining_seconds(context))
+
+
+def handle_destination_record(driver: Driver, record: dict, context: Any = None) -> dict:
+    """Apply the Task's Retry and Catch to a hop that Lambda gave up on (an OnFailure record)."""
+    request_context = record.get("requestContext") or {}
+    condition = request_context.get("condition")
+    payload = record.get("requestPayload")
+    if condition == "Success":
+        return {"handled": False, "reason": "success records need no action"}
+    if not envelopes.is_envelope(payload):
+        logger.warning(
+            "Destination record %s carries no heaviside envelope (condition %s); nothing to resume",
+            request_context.get("requestId"), condition,
+        )
+        return {"handled": False, "reason": "the request payload is not a heaviside envelope"}
+    heaviside_context, _ = driver.decode(payload)
+    if not driver.claim_hop(heaviside_context, prefix="failure:"):
+        return {"handled": False, "reason": "this failure was already handled"}
+
+    response = record.get("responsePayload")
+    request_id = request_context.get("requestId", "")
+    if isinstance(response, dict) and "errorType" in response:
+        event: Any = FunctionFailed(response, request_id)
+    else:
+        message = response.get("errorMessage") if isinstance(response, dict) else response
+        event = TaskFailed("Lambda.Unknown", str(message if message is not None else condition))
+    logger.info(
+        "Resuming execution %s after the function failed (%s): %s",
+        heaviside_context.execution_id, condition, getattr(event, "payload", None) or event,
+    )
+    driver.resume(heaviside_context, event, remaining_seconds=_remaining_seconds(context))
+    return {"handled": True}
+
+
+def _region_and_account(context: Any, config) -> tuple[str, str]:
+    arn = getattr(context, "invoked_function_arn", "") or ""
+    parts = arn.split(":")
+    if len(parts) >= 5 and parts[0] == "arn":
+        return parts[3], parts[4]
+    return config.region, config.account
+
+
+def _remaining_seconds(context: Any):
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return None
+    return lambda: remaining() / 1000

@@ -1,0 +1,385 @@
+"""Run a whole execution through the Lambda runtime on this machine: `run_through_lambda`.
+
+The path is the production one, with local stand-ins for AWS: the invoker
+starts the execution, every Task hop is an asynchronous invoke of a
+decorated function on the local Lambda endpoint, the stores live on a moto
+server, delays travel through an SQS queue on moto, and the result is read
+back from the execution record. Only 127.0.0.1 is contacted.
+
+A moto server is started once per process (``moto_server`` on a free port)
+unless `aws_endpoint` names one; each call gets its own bucket, table and
+queue, and its own endpoint with one warm worker process per function.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from heaviside.local.lambda_endpoint import FunctionConfig, LambdaEndpoint
+from heaviside.local.runner import FAILED, TIMED_OUT, Execution
+from heaviside.runtime import clients, invoker
+from heaviside.runtime.decorator import task
+from heaviside.runtime.errors import NotFound
+from heaviside.runtime.stores.aws import DynamoDBExecutionStore, S3BlobStore, create_table
+from heaviside.runtime.stores.base import END_STATUSES
+
+logger = logging.getLogger(__name__)
+
+INVOKER = "heaviside-invoker"
+REGION = "us-east-1"
+ACCOUNT = "111111111111"
+DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+# Wall-clock limit of one execution; a run over it ends as FAILED with error
+# "HarnessTimeout" rather than hanging the caller.
+DEFAULT_TIMEOUT_SECONDS = 120.0
+
+_moto_lock = threading.Lock()
+_moto_url: str | None = None
+
+
+def run_through_lambda(
+    definition: Any,
+    input: Any = None,
+    *,
+    functions: Mapping[str, Callable] | None = None,
+    time_scale: float = 1.0,
+    names: Mapping[str, str | None] | None = None,
+    execution_type: str = "STANDARD",
+    aws_endpoint: str | None = None,
+    endpoint_options: Mapping[str, Any] | None = None,
+    function_options: Mapping[str, Any] | None = None,
+    environment: Mapping[str, str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+) -> Execution:
+    """Run one execution of `definition` with `input` through the Lambda runtime and return its outcome.
+
+    The first five parameters mean what they mean for `heaviside.local.run`.
+    The others are for tests: `aws_endpoint` is the URL of a running moto
+    server; `endpoint_options` go to `LambdaEndpoint` (faults such as
+    ``duplicate_events`` or ``throttle_rate``); `function_options` go to
+    every task function's `FunctionConfig` (such as ``kill_after_handler``);
+    `environment` adds ``HEAVISIDE_*`` settings for every function.
+    """
+    if not time_scale > 0:
+        raise ValueError(f"time_scale must be greater than 0, got {time_scale!r}")
+    text = _definition_text(definition)
+    names = dict(names or {})
+    session = _session_for(aws_endpoint or shared_moto_server())
+    resources = session.create_resources()
+    try:
+        return _run(
+            session, resources, text, input, functions or {}, time_scale, names, execution_type,
+            dict(endpoint_options or {}), dict(function_options or {}), dict(environment or {}), timeout,
+        )
+    finally:
+        session.delete_resources(resources)
+
+
+def _run(session, resources, text, execution_input, functions, time_scale, names, execution_type,
+         endpoint_options, function_options, environment, timeout) -> Execution:
+    _prepare_for_fork()
+    function_configs: dict[str, FunctionConfig] = {}
+    for key, handler in functions.items():
+        name = _function_name(key)
+        options = {
+            "timeout": 900.0,
+            "maximum_retry_attempts": 0,
+            "on_failure": INVOKER,
+            "concurrency": 4,
+            "warm_up": _create_clients,
+        }
+        options.update(function_options)
+        function_configs[name] = FunctionConfig(handler=task(handler), **options)
+    function_configs[INVOKER] = FunctionConfig(
+        handler=invoker.handler,
+        timeout=900.0,
+        maximum_retry_attempts=0,
+        concurrency=4,
+        warm_up=_create_clients,
+    )
+    endpoint_options.setdefault("region", REGION)
+    endpoint_options.setdefault("account", ACCOUNT)
+    endpoint = LambdaEndpoint(function_configs, **endpoint_options)
+
+    shared_environment = {
+        **DUMMY_CREDENTIALS,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ENDPOINT_URL_S3": session.endpoint,
+        "AWS_ENDPOINT_URL_DYNAMODB": session.endpoint,
+        "AWS_ENDPOINT_URL_SQS": session.endpoint,
+        "AWS_ENDPOINT_URL_LAMBDA": endpoint.url,
+        "HEAVISIDE_BUCKET": resources["bucket"],
+        "HEAVISIDE_TABLE": resources["table"],
+        "HEAVISIDE_DELAY_QUEUE_URL": resources["queue_url"],
+        "HEAVISIDE_INVOKER": INVOKER,
+        "HEAVISIDE_TIME_SCALE": repr(time_scale),
+        **environment,
+    }
+    for config in function_configs.values():
+        config.environment = {**shared_environment, **config.environment}
+
+    start_event = {
+        "definition": text,
+        "input": execution_input,
+        "stateMachine": names.get("state_machine") or "heaviside-local",
+        "name": names.get("execution") or str(uuid.uuid4()),
+        "executionType": execution_type,
+    }
+    if names.get("role_arn"):
+        start_event["roleArn"] = names["role_arn"]
+
+    with endpoint:
+        stop = threading.Event()
+        poller = threading.Thread(
+            target=_poll_delays, args=(session, resources["queue_url"], endpoint, stop), daemon=True
+        )
+        poller.start()
+        try:
+            started = endpoint.invoke(INVOKER, json.dumps(start_event).encode("utf-8"))
+            response = json.loads(started.payload)
+            if started.function_error:
+                return _failed_start(response)
+            return _wait_for_end(session, resources, response["executionArn"], timeout)
+        finally:
+            stop.set()
+            poller.join(timeout=5)
+
+
+def _prepare_for_fork() -> None:
+    # Worker processes are forked from this one: whatever is imported and
+    # parsed here once is not repeated in every worker.
+    import heaviside.asl.load  # noqa: F401
+    import heaviside.engine  # noqa: F401
+
+    clients.preload_models()
+
+
+def _create_clients() -> None:
+    for service in ("s3", "dynamodb", "lambda"):
+        clients.client(service)
+
+
+def _failed_start(response: Any) -> Execution:
+    # The invoker rejected the start, for example an invalid definition.
+    error = response.get("errorType") if isinstance(response, dict) else None
+    message = response.get("errorMessage") if isinstance(response, dict) else str(response)
+    return Execution(FAILED, error=error or "HarnessError", cause=message)
+
+
+def _wait_for_end(session, resources, execution_id: str, timeout: float) -> Execution:
+    store = DynamoDBExecutionStore(
+        resources["table"], blobs=S3BlobStore(resources["bucket"], client=session.client), client=session.client
+    )
+    deadline = time.monotonic() + timeout
+    interval = 0.01
+    while True:
+        try:
+            record = store.get_execution(execution_id)
+        except NotFound:
+            record = None
+        if record is not None and record.status in END_STATUSES:
+            return Execution(
+                record.status,
+                output=record.output,
+                error=record.error,
+                cause=record.cause,
+                execution_arn=execution_id,
+                name=record.name,
+            )
+        if time.monotonic() >= deadline:
+            logger.warning("Execution %s did not end within %.0f s", execution_id, timeout)
+            return Execution(
+                TIMED_OUT if record is None else FAILED,
+                error="HarnessTimeout",
+                cause=f"the execution did not end within {timeout:g} s of wall-clock time",
+                execution_arn=execution_id,
+            )
+        time.sleep(interval)
+        interval = min(interval * 1.5, 0.2)
+
+
+def _poll_delays(session, queue_url: str, endpoint: LambdaEndpoint, stop: threading.Event) -> None:
+    """Deliver the delay queue's messages to the invoker, as a Lambda event source mapping would."""
+    sqs = session.client("sqs")
+    while not stop.is_set():
+        try:
+            response = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        except Exception:
+            if stop.is_set():
+                return
+            logger.exception("Receiving from the delay queue %s failed", queue_url)
+            stop.wait(0.5)
+            continue
+        messages = response.get("Messages", [])
+        if not messages:
+            stop.wait(0.05)
+            continue
+        records = [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{queue_url.rsplit('/', 1)[-1]}",
+                "awsRegion": REGION,
+            }
+            for message in messages
+        ]
+        outcome = endpoint.invoke(INVOKER, json.dumps({"Records": records}).encode("utf-8"))
+        failed = set()
+        if outcome.function_error:
+            failed = {record["messageId"] for record in records}
+        else:
+            failures = json.loads(outcome.payload).get("batchItemFailures", [])
+            failed = {failure["itemIdentifier"] for failure in failures}
+        for message in messages:
+            if message["MessageId"] not in failed:
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+class _Session:
+    """boto3 clients for the moto server, with dummy credentials, kept out of `os.environ`."""
+
+    def __init__(self, endpoint: str):
+        import boto3
+
+        self.endpoint = endpoint
+        self._session = boto3.session.Session(
+            aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=DUMMY_CREDENTIALS["AWS_SESSION_TOKEN"],
+            region_name=REGION,
+        )
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def client(self, service: str) -> Any:
+        with self._lock:
+            if service not in self._clients:
+                from botocore.config import Config
+
+                config = Config(s3={"addressing_style": "path"}, retries={"mode": "standard", "max_attempts": 3})
+                self._clients[service] = self._session.client(service, endpoint_url=self.endpoint, config=config)
+            return self._clients[service]
+
+    def create_resources(self) -> dict:
+        suffix = uuid.uuid4().hex[:12]
+        bucket = f"heaviside-run-{suffix}"
+        table = f"heaviside-run-{suffix}"
+        self.client("s3").create_bucket(Bucket=bucket)
+        create_table(table, client=self.client)
+        queue_url = self.client("sqs").create_queue(QueueName=f"heaviside-run-{suffix}")["QueueUrl"]
+        return {"bucket": bucket, "table": table, "queue_url": queue_url}
+
+    def delete_resources(self, resources: dict) -> None:
+        try:
+            self.client("dynamodb").delete_table(TableName=resources["table"])
+            self.client("sqs").delete_queue(QueueUrl=resources["queue_url"])
+            s3 = self.client("s3")
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=resources["bucket"]):
+                keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+                if keys:
+                    s3.delete_objects(Bucket=resources["bucket"], Delete={"Objects": keys})
+            s3.delete_bucket(Bucket=resources["bucket"])
+        except Exception:
+            logger.warning("Deleting the resources %s on the moto server failed", resources, exc_info=True)
+
+
+_sessions: dict[str, "_Session"] = {}
+
+
+def _session_for(endpoint: str) -> "_Session":
+    with _moto_lock:
+        if endpoint not in _sessions:
+            _sessions[endpoint] = _Session(endpoint)
+        return _sessions[endpoint]
+
+
+def shared_moto_server() -> str:
+    """Return the URL of this process's moto server, starting ``moto_server`` on 127.0.0.1 on first use."""
+    global _moto_url
+    with _moto_lock:
+        if _moto_url is None:
+            _moto_url = _start_moto_server()
+    return _moto_url
+
+
+def _start_moto_server() -> str:
+    executable = Path(sys.executable).with_name("moto_server")
+    if not executable.exists():
+        raise RuntimeError(
+            f"moto_server is not installed next to {sys.executable}; install the test extra "
+            "(pip install 'moto[server]') to run executions through the Lambda runtime"
+        )
+    for _ in range(3):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        process = subprocess.Popen(
+            [str(executable), "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):
+                    atexit.register(_stop_process, process)
+                    logger.info("Started moto_server on %s (pid %d)", url, process.pid)
+                    return url
+            except OSError:
+                time.sleep(0.1)
+        _stop_process(process)
+    raise RuntimeError("moto_server did not start on 127.0.0.1 after 3 attempts")
+
+
+def _stop_process(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _definition_text(definition: Any) -> str:
+    """Return the definition as JSON text, validating it as `heaviside.local.run` does."""
+    from heaviside.asl.load import load_definition, read_definition
+    from heaviside.asl.model import Definition
+
+    if isinstance(definition, Definition):
+        raw = dict(definition.raw)
+    else:
+        raw = read_definition(Path(definition) if isinstance(definition, str) and _is_path(definition) else definition)
+    load_definition(raw)
+    return json.dumps(raw, separators=(",", ":"))
+
+
+def _is_path(text: str) -> bool:
+    return text.endswith((".json", ".yaml", ".yml")) and not text.lstrip().startswith(("{", "["))
+
+
+def _function_name(function: str) -> str:
+    parts = function.split(":")
+    if "function" in parts:
+        position = parts.index("function")
+        if position + 1 < len(parts):
+            return parts[position + 1]
+    return function
