@@ -303,3 +303,7 @@ def test_uuid_version_4():
 def test_non_string_call_rejected(text):
     with pytest.raises(DefinitionSyntaxError):
         parse_intrinsic(text)
+
+
+def test_path_function_argument():
+    assert evaluate("States.Array($.a.length(), $.a[?(@.x > 1)].x)", {"a": [{"x": 1}, {"x": 2}]}) == [2, [2]]

@@ -11,7 +11,7 @@ from heaviside.asl.intrinsics import parse_intrinsic
 from heaviside.asl.paths import PathNotFound, compile_path, compile_reference_path
 from heaviside.asl.templates import compile_payload_template
 
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),

@@ -223,11 +223,13 @@ class _IntrinsicParser:
         raise self.fail("the string literal is not closed with '")
 
     def parse_path(self) -> PathArgument:
-        # A path argument ends at ',' or ')' outside brackets and quotes, so a
-        # filter such as [?(@.a, ...)] stays inside the path.
+        # A path argument ends at ',' or ')' outside brackets, quotes and its own
+        # parentheses, so a filter such as [?(@.a, ...)] and a path function
+        # such as length() stay inside the path.
         text = self.text
         start = self.position
-        depth = 0
+        brackets = 0
+        parentheses = 0
         quote = None
         while self.position < len(text):
             char = text[self.position]
@@ -236,13 +238,17 @@ class _IntrinsicParser:
                     self.position += 1
                 elif char == quote:
                     quote = None
-            elif char in "'\"" and depth > 0:
+            elif char in "'\"" and brackets > 0:
                 quote = char
             elif char == "[":
-                depth += 1
+                brackets += 1
             elif char == "]":
-                depth -= 1
-            elif depth == 0 and char in ",) \t\r\n":
+                brackets -= 1
+            elif brackets == 0 and char == "(":
+                parentheses += 1
+            elif brackets == 0 and char == ")" and parentheses > 0:
+                parentheses -= 1
+            elif brackets == 0 and char in ",) \t\r\n":
                 break
             self.position += 1
         path_text = text[start:self.position]
