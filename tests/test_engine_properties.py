@@ -93,7 +93,7 @@ def execution_for(execution_input):
 
 
 def drive(program, execution, actions, draw_outcome, steps):
-    """Perform `actions` depth first like a driver would, answering tasks with drawn outcomes."""
+    """Perform `actions` in order like a driver, and report a drawn outcome for each dispatched task."""
     pending = list(actions)
     arrivals: dict[str, dict] = {}
     forks: dict[str, Fork] = {}

@@ -61,7 +61,7 @@ class ValidationError(Exception):
     pass
 
 
-def test_function_error_is_not_retried_by_lambda_service_retrier():
+def test_service_retrier_skips_function_error():
     case = regression("bug-007")
     [function] = case["functions"]
     handler = CountingHandler(error=ValidationError("record 7 is malformed"))

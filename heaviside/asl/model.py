@@ -205,7 +205,7 @@ class ParallelState(State):
 
 @dataclass(frozen=True)
 class MapState(State):
-    """A Map state. `item_selector` holds ItemSelector or, in older definitions, Parameters.
+    """A Map state. `item_selector` is ItemSelector or, in older definitions, Parameters.
 
     `items` is the JSONata-era Items field (an array or a JSONata string);
     the numeric fields may be JSONata strings too.
@@ -316,7 +316,7 @@ def _build_state(name: str, raw: Mapping[str, Any], machine_language: str) -> St
     if builder is None:
         return State(**common)
     # Branches and ItemProcessors default to the machine's language, not to
-    # the language of the Parallel or Map state that holds them.
+    # the language of the Parallel or Map state that contains them.
     return builder(raw, common, machine_language)
 
 

@@ -3,7 +3,7 @@
 DEFINITION is a state machine definition (JSON or YAML), or a SAM template
 (a file with a top-level ``Resources``), which goes to
 `heaviside.local.app.run_template`. The outcome is printed as JSON on
-stdout; the exit status is 0 when the execution succeeded, 1 when it failed
+stdout. The exit status is 0 when the execution succeeded, 1 when it failed
 or timed out, and 2 when the definition, the input or the functions module
 cannot be used.
 """
@@ -90,7 +90,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 class UsageError(Exception):
-    """An option value that cannot be used; the message says which and why."""
+    """An option value that cannot be used; the message names the option and the reason."""
 
 
 def _read_document(path: Path) -> Any:

@@ -17,7 +17,7 @@ API
 
 ``actions = start(program, execution, now)``
     Begin an execution. `execution` is an `ExecutionInfo` (execution ARN and
-    name, input, start time, role ARN, state machine ARN and name); the
+    name, input, start time, role ARN, state machine ARN and name). The
     driver keeps it and passes the same value to every `advance` call,
     because the context object (``$$.Execution.*``) is built from it.
 
@@ -57,8 +57,9 @@ Both functions return a list of actions for the driver to perform:
   ``fork.exceeds_tolerance(failed_count)`` is true, resume it with
   `JoinFailed` instead and drop later arrivals. `kind` is ``"branch"``
   (Parallel) or ``"iteration"`` (Map).
-- ``Arrive(join_id, index, output, error, cause)``: a child finished, with
-  `output` on success or `error`/`cause` on failure;
+- ``Arrive(join_id, index, output, failed, error, cause)``: a child
+  finished, with `output` on success, or with `failed` set and
+  `error`/`cause` (either may be None) on failure;
 - ``Succeed(output)``, ``Fail(error, cause)``: the execution ended;
 - ``TimedOut()``: the execution's own TimeoutSeconds elapsed.
 

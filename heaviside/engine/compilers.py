@@ -104,7 +104,7 @@ class ItemsTemplate:
 
 
 def number_field(value: Any, jsonata: bool):
-    """Compile a field that holds a literal or, in a JSONata state, an expression string."""
+    """Compile a field that contains a literal or, in a JSONata state, an expression string."""
     if value is None or value is ABSENT:
         return None
     if jsonata and _is_jsonata_text(value):

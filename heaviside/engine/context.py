@@ -9,7 +9,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class ExecutionInfo:
-    """What the context object says about the execution and its state machine.
+    """The execution and state machine facts that the context object shows.
 
     `id` is the execution ARN, `start_time` a timezone-aware datetime, and
     `execution_type` ``STANDARD`` or ``EXPRESS`` (an Express execution's
@@ -61,7 +61,7 @@ def build_context(
     retry_count: int | None = None,
     map_item: tuple[int, Any] | None = None,
 ) -> dict:
-    """Build the context object as a state sees it.
+    """Build the context object that a state reads as ``$$``.
 
     `retry_count` is None for states that AWS shows without
     ``State.RetryCount`` (Pass, Choice ...). ``Map.Item`` appears only in a

@@ -1,4 +1,4 @@
-"""The cursor: where one thread of an execution stands, as compact plain data.
+"""The cursor: the position of one thread of an execution, as compact plain data.
 
 A cursor travels in every Lambda envelope, so `to_json()` uses one- or
 two-letter keys and leaves out every field that has its default value.
@@ -100,4 +100,6 @@ class Cursor:
                 transitions=int(data.get("n", 0)),
             )
         except (KeyError, TypeError, ValueError) as error:
-            raise EngineError(f"invalid cursor data {data!r}: {error}") from error
+            raise EngineError(
+                f"invalid cursor data {data!r} ({error}); pass the dict that Cursor.to_json() returned"
+            ) from error

@@ -63,7 +63,7 @@ def evaluate_assign(assign, variables: Mapping, *, value: Any = None, context=No
 
 
 def assign_variables(cursor: Cursor, assigned: Mapping[str, Any] | None) -> Cursor:
-    """Return `cursor` with `assigned` variables set, in the scope that holds each name.
+    """Return `cursor` with `assigned` variables set, each in the scope that contains its name.
 
     Raises States.DataLimitExceeded when the variables would exceed the
     execution's limit.

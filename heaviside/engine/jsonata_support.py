@@ -1,8 +1,8 @@
 """JSONata fields of a state: evaluation with the field names AWS's messages use.
 
-A `JsonataScope` holds what every expression of one state sees: the
-``$states`` binding, the workflow variables, and the time ``$now()`` returns
-(the engine's `now`, so evaluation reads no clock).
+A `JsonataScope` contains the bindings of every expression of one state: the
+``$states`` binding, the workflow variables, and the time that ``$now()``
+returns. That time is the engine's `now`, so evaluation reads no clock.
 """
 
 from __future__ import annotations

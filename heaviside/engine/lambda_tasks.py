@@ -5,7 +5,7 @@ Two Resource forms are supported, as Step Functions has them:
 - a function name or ARN (``arn:aws:lambda:<region>:<account>:function:<name>``):
   the handler receives the effective input and the result is its return value;
 - the optimised integration ``arn:aws:states:::lambda:invoke``: the effective
-  input holds FunctionName and Payload, and the result is the Invoke response
+  input contains FunctionName and Payload, and the result is the Invoke response
   (Payload, StatusCode, ExecutedVersion, SdkHttpMetadata, SdkResponseMetadata).
 """
 
@@ -58,7 +58,7 @@ def _invoke_payload(payload: Any) -> Any:
     """Return the event a handler receives from lambda:invoke.
 
     Step Functions sends a string Payload as the request body itself, so JSON
-    text arrives parsed; a missing or null Payload arrives as an empty object.
+    text arrives parsed. A missing or null Payload arrives as an empty object.
     """
     if payload is None:
         return {}

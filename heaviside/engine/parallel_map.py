@@ -4,8 +4,8 @@ Each Parallel branch and Map iteration runs as a child thread with its own
 cursor: a frame (join id, index) on top of the parent's frames and a new,
 empty variable scope on top of the parent's scopes. When the branches or the
 iteration contain neither Task nor Wait, the children run here and now, one
-after the other; otherwise the engine returns a `Fork` and the driver runs
-them.
+after the other. Otherwise the engine returns a `Fork`, and the driver runs
+the children.
 """
 
 from __future__ import annotations

@@ -27,11 +27,11 @@ class CompiledChoice:
 
 @dataclass
 class CompiledState:
-    """A state with its expressions compiled; None marks a field that is absent.
+    """A state with its expressions compiled, where None marks an absent field.
 
     `input_path` and `output_path` are compiled paths, or None when the
-    definition sets them to null; `keeps_result_path` tells apart an absent
-    ResultPath (``$``) from a null one.
+    definition sets them to null. `discards_result` is True for a null
+    ResultPath, which keeps the raw input as the output.
     """
 
     state: State

@@ -1,6 +1,6 @@
-"""What each state type does with its input, in both query languages.
+"""The behaviour of each state type, in both query languages.
 
-`execute()` runs a state that was just entered; the other entry points
+`execute()` runs a state that was just entered, and the other entry points
 resume a state after the event it waited for. Each returns an outcome
 (`Transition`, `Finished`, `StateFailure`) or a list of actions, and raises
 `StatesError` for errors that Retry and Catch may handle.
@@ -61,7 +61,7 @@ def jsonata_scope(run, cursor: Cursor, raw_input: Any) -> JsonataScope:
 def complete(run, cursor: Cursor, state, raw_input: Any, result: Any, selected: bool = True):
     """Finish a Pass, Task, Parallel or Map with its `result`: shape the output, assign, leave.
 
-    `selected` says whether ResultSelector applies (not for Pass).
+    `selected` is False for a Pass state, which has no ResultSelector.
     """
     if state.jsonata:
         scope = jsonata_scope(run, cursor, raw_input)

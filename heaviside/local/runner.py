@@ -99,8 +99,8 @@ def run(
     """Run one execution of `definition` with `input` and return its outcome.
 
     `definition` is a dict, JSON text, a path to a JSON or YAML file, or a
-    model from `heaviside.load_definition`; anything else is validated first
-    and raises `heaviside.InvalidDefinition`. `functions` maps function names
+    model from `heaviside.load_definition`. A dict, text or path is validated
+    first, and an invalid one raises `heaviside.InvalidDefinition`. `functions` maps function names
     or ARNs to handlers ``(event, context)``. `time_scale` (> 0) multiplies
     every Wait, retry interval, Task timeout and the execution timeout.
     `names` may set ``state_machine``, ``execution`` and ``role_arn`` for the
@@ -126,7 +126,7 @@ def _load(definition: Any) -> Definition:
 
 
 class ScaledClock:
-    """Time as the execution sees it: real elapsed time divided by the time scale."""
+    """The execution's clock: real elapsed time divided by the time scale."""
 
     def __init__(self, time_scale: float):
         self.time_scale = time_scale
@@ -300,7 +300,9 @@ class _Runner:
         request_id = str(uuid.uuid4())
         handler = self._find_function(action.function)
         if handler is None:
-            logger.info("function %s not found for state %s", action.function, action.state)
+            logger.info(
+                "execution %s: function %s for state %s not found", self.execution.id, action.function, action.state
+            )
             self.tasks.pop(token, None)
             self.events.put((action.cursor, FunctionNotFound(action.function, request_id)))
             return
@@ -311,7 +313,7 @@ class _Runner:
             real_deadline = time.monotonic() + action.timeout_seconds * self.time_scale
         name = _function_name(action.function)
         context = LambdaContext(name, request_id, real_deadline, self.time_scale)
-        logger.info("invoking %s for state %s", action.function, action.state)
+        logger.info("execution %s: invoking %s for state %s", self.execution.id, action.function, action.state)
         self.pool.submit(self._invoke, token, handler, action, context)
 
     def _invoke(self, token: int, handler: Callable, action: DispatchTask, context: LambdaContext) -> None:
@@ -319,6 +321,14 @@ class _Runner:
             result = handler(action.payload, context)
             event: Any = TaskSucceeded(_as_json(result), context.aws_request_id)
         except Exception as error:  # the handler's own failure becomes the Task's error
+            logger.info(
+                "execution %s: function %s for state %s raised %s: %s",
+                self.execution.id,
+                action.function,
+                action.state,
+                type(error).__name__,
+                error,
+            )
             event = FunctionFailed(_error_payload(error, context.aws_request_id), context.aws_request_id)
         if self.tasks.pop(token, False):
             self.events.put((action.cursor, event))
