@@ -662,14 +662,15 @@ class RunResult:
 
     `states_entered` lists every state entered, in order of entry; states of
     concurrent Parallel branches and Map iterations interleave in the order
-    they happened to run.
+    they happened to run. It is None for runs through the Lambda path, which
+    do not record it.
     """
 
     status: str
     output: Any = None
     error: str | None = None
     cause: str | None = None
-    states_entered: tuple[str, ...] = ()
+    states_entered: tuple[str, ...] | None = ()
 
 
 def run_machine(
@@ -732,7 +733,7 @@ def run_machine(
         output=execution.output,
         error=execution.error,
         cause=execution.cause,
-        states_entered=tuple(states_entered),
+        states_entered=tuple(states_entered) if through == "inprocess" else None,
     )
 
 
