@@ -16,8 +16,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[cli,test]'
 	touch $(STAMP)
 
+# The main job: run the order-processing example from its template.yaml
+# with the local runner, printing each transition and the result.
 run: setup
-	$(BIN)/heaviside validate examples/*/statemachine/*.asl.json
+	$(BIN)/heaviside run examples/order-processing/template.yaml \
+		--input @examples/order-processing/events/order.json
 
 test: setup
 	$(BIN)/python -m pytest -n 2 -q
