@@ -8,6 +8,13 @@ update the table in docs/macro.md.
 
 from __future__ import annotations
 
+# Lambda runtimes the runtime layer supports. The JSONata engine (jlens) ships
+# only manylinux_2_28 wheels, which need glibc 2.28 or newer: Lambda's
+# python3.12 and newer run on Amazon Linux 2023 (glibc 2.34), python3.11 on
+# Amazon Linux 2 (glibc 2.26) cannot load it.
+LAYER_RUNTIMES = ("python3.12", "python3.13")
+DEFAULT_RUNTIME = "python3.12"
+
 # Handlers. The invoker's code is a generated entry point module (`index.py`,
 # the file name CloudFormation gives inline code) that publishes the definition
 # and re-exports the runtime's invoker handler.

@@ -63,7 +63,7 @@ def code_from_environment() -> MacroCode:
         )
     return MacroCode(
         layer_arn=layer_arn,
-        runtime=os.environ.get(contract.MACRO_INVOKER_RUNTIME, "python3.11"),
+        runtime=os.environ.get(contract.MACRO_INVOKER_RUNTIME, contract.DEFAULT_RUNTIME),
         architecture=os.environ.get(contract.MACRO_INVOKER_ARCHITECTURE, "arm64"),
     )
 

@@ -212,7 +212,8 @@ def _local_layer(code: LocalCode) -> dict[str, Any]:
         "Properties": {
             "Description": "heaviside runtime, built by sam build from a copy of the heaviside package",
             "ContentUri": f"{code.support_dir}/{LAYER_DIR}",
-            "CompatibleRuntimes": [code.runtime],
+            "CompatibleRuntimes": list(contract.LAYER_RUNTIMES),
+            "CompatibleArchitectures": [code.architecture],
             "RetentionPolicy": "Delete",
         },
         "Metadata": {"BuildMethod": code.runtime},

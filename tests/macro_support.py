@@ -23,8 +23,8 @@ REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = REPO / "tests" / "templates"
 GOLDEN = REPO / "tests" / "golden"
 LAYER_ARN = "arn:aws:lambda:us-east-1:123456789012:layer:heaviside-runtime:7"
-MACRO_CODE = MacroCode(layer_arn=LAYER_ARN, runtime="python3.11", architecture="arm64")
-LOCAL_CODE = LocalCode(support_dir="template.heaviside", runtime="python3.11", architecture="x86_64")
+MACRO_CODE = MacroCode(layer_arn=LAYER_ARN, runtime="python3.12", architecture="arm64")
+LOCAL_CODE = LocalCode(support_dir="template.heaviside", runtime="python3.12", architecture="x86_64")
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 

@@ -40,7 +40,7 @@ def s3(monkeypatch):
 @pytest.fixture
 def macro_environment(monkeypatch):
     monkeypatch.setenv(contract.MACRO_RUNTIME_LAYER_ARN, LAYER_ARN)
-    monkeypatch.setenv(contract.MACRO_INVOKER_RUNTIME, "python3.11")
+    monkeypatch.setenv(contract.MACRO_INVOKER_RUNTIME, "python3.12")
     monkeypatch.setenv(contract.MACRO_INVOKER_ARCHITECTURE, "arm64")
 
 
@@ -64,7 +64,7 @@ def expand_with_cli(template_path, capsys) -> dict:
             "--layer-arn",
             LAYER_ARN,
             "--runtime",
-            "python3.11",
+            "python3.12",
             "--architecture",
             "arm64",
             "--format",

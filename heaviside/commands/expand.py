@@ -25,6 +25,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sam_macro import contract
+
 logger = logging.getLogger(__name__)
 
 EXIT_OK = 0
@@ -53,8 +55,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--runtime",
-        default=f"python{sys.version_info.major}.{sys.version_info.minor}",
-        help="Lambda runtime of the invokers and the runtime layer (default: this Python's, %(default)s)",
+        default=contract.DEFAULT_RUNTIME,
+        choices=contract.LAYER_RUNTIMES,
+        help="Lambda runtime of the invokers and the runtime layer (default: %(default)s); "
+        "sam build needs this Python version on the PATH",
     )
     parser.add_argument(
         "--architecture", choices=("x86_64", "arm64"), default="x86_64", help="architecture of the invokers"
