@@ -2,9 +2,10 @@
 
 Import the fixtures into a test module with
 ``from tests.fixtures_aws import moto_server, aws_env, aws_resources``.
-The server runs as a separate process (moto's ``moto_server`` command), so it
-uses its own CPU and the test process stays free of server threads, which
-matters because the local Lambda endpoint forks worker processes.
+The server runs as a separate process that handles one request at a time
+(see `heaviside.runtime.testing.start_moto_server` for why), so it uses its
+own CPU and the test process stays free of server threads, which matters
+because the local Lambda endpoint forks worker processes.
 Credentials are dummy values; nothing reaches any host but 127.0.0.1.
 """
 
@@ -12,16 +13,13 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
+
+from heaviside.runtime.testing import start_moto_server, stop_process
 
 DUMMY_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -41,44 +39,12 @@ def free_port() -> int:
 
 @contextmanager
 def running_moto_server():
-    """Start ``moto_server`` on 127.0.0.1 and a free port; yield its URL; stop it afterwards."""
-    executable = Path(sys.executable).with_name("moto_server")
-    for _ in range(3):
-        port = free_port()
-        process = subprocess.Popen(
-            [str(executable), "-H", "127.0.0.1", "-p", str(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"http://127.0.0.1:{port}"
-        if _wait_until_up(url, process):
-            break
-        process.kill()
-        process.wait()
-    else:
-        raise RuntimeError("moto_server did not start on 127.0.0.1 after 3 attempts")
+    """Start a moto server on 127.0.0.1 and a free port; yield its URL; stop it afterwards."""
+    url, process = start_moto_server()
     try:
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
-        try:
-            with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):
-                return True
-        except OSError:
-            time.sleep(0.1)
-    return False
+        stop_process(process)
 
 
 @contextmanager

@@ -6,7 +6,7 @@ decorated function on the local Lambda endpoint, the stores live on a moto
 server, delays travel through an SQS queue on moto, and the result is read
 back from the execution record. Only 127.0.0.1 is contacted.
 
-A moto server is started once per process (``moto_server`` on a free port)
+A moto server is started once per process (on 127.0.0.1 and a free port)
 unless `aws_endpoint` names one; each call gets its own bucket, table and
 queue, and its own endpoint with one warm worker process per function.
 """
@@ -319,37 +319,59 @@ def shared_moto_server() -> str:
     return _moto_url
 
 
-def _start_moto_server() -> str:
-    executable = Path(sys.executable).with_name("moto_server")
-    if not executable.exists():
+# moto's own ``moto_server`` command serves requests on several threads, and
+# moto 5.2 checks a DynamoDB condition and writes the item in separate steps,
+# so two concurrent conditional writes can both succeed. DynamoDB itself
+# applies each conditional write and transaction atomically; a server that
+# handles one request at a time gives the same guarantee, which the join
+# and hop tests depend on.
+_MOTO_LAUNCHER = """
+import sys
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+run_simple("127.0.0.1", int(sys.argv[1]), DomainDispatcherApplication(create_backend_app),
+           threaded=False, request_handler=MotoRequestHandler)
+"""
+
+
+def start_moto_server() -> tuple[str, subprocess.Popen]:
+    """Start a single-threaded moto server on 127.0.0.1 and a free port; return its URL and process."""
+    try:
+        import moto.server  # noqa: F401
+    except ImportError:
         raise RuntimeError(
-            f"moto_server is not installed next to {sys.executable}; install the test extra "
-            "(pip install 'moto[server]') to run executions through the Lambda runtime"
-        )
+            "moto is not installed; install the test extra (pip install 'moto[server]') to run executions "
+            "through the Lambda runtime"
+        ) from None
     for _ in range(3):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         process = subprocess.Popen(
-            [str(executable), "-H", "127.0.0.1", "-p", str(port)],
+            [sys.executable, "-c", _MOTO_LAUNCHER, str(port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline and process.poll() is None:
             try:
                 with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):
-                    atexit.register(_stop_process, process)
-                    logger.info("Started moto_server on %s (pid %d)", url, process.pid)
-                    return url
+                    logger.info("Started a moto server on %s (pid %d)", url, process.pid)
+                    return url, process
             except OSError:
                 time.sleep(0.1)
-        _stop_process(process)
-    raise RuntimeError("moto_server did not start on 127.0.0.1 after 3 attempts")
+        stop_process(process)
+    raise RuntimeError("the moto server did not start on 127.0.0.1 after 3 attempts")
 
 
-def _stop_process(process: subprocess.Popen) -> None:
+def _start_moto_server() -> str:
+    url, process = start_moto_server()
+    atexit.register(stop_process, process)
+    return url
+
+
+def stop_process(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.terminate()
         try:
