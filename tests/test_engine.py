@@ -869,3 +869,21 @@ def test_map_with_item_reader_fails_clearly():
     failure = only(actions, Fail)
     assert failure.error == "States.ItemReaderFailed"
     assert "ItemReader" in failure.cause
+
+
+def test_function_not_found_without_name_resolves_it():
+    raw = machine(
+        ("T", {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName.$": "$.fn"}})
+    )
+    program, execution, actions = begin(raw, {"fn": "ghost"})
+    failure = only(advance(program, execution, actions[0].cursor, FunctionNotFound("", "r"), NOW), Fail)
+    assert "function:ghost:$LATEST" in failure.cause
+
+
+def test_join_failure_error_depends_on_tolerance():
+    plain = Fork(None, "j", "iteration", (None,))
+    assert plain.join_failure("E", "c") == ("E", "c")
+    tolerant = Fork(None, "j", "iteration", (None,), tolerated_failure_count=0)
+    error, cause = tolerant.join_failure("E", "c")
+    assert error == "States.ExceedToleratedFailureThreshold"
+    assert "threshold" in cause

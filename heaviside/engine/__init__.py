@@ -55,7 +55,8 @@ Both functions return a list of actions for the driver to perform:
   limit), and wait for their `Arrive` actions. When all arrived, resume the
   parent with `JoinCompleted`; when a child fails and
   ``fork.exceeds_tolerance(failed_count)`` is true, resume it with
-  `JoinFailed` instead and drop later arrivals. `kind` is ``"branch"``
+  ``JoinFailed(*fork.join_failure(error, cause))`` instead and drop later
+  arrivals. `kind` is ``"branch"``
   (Parallel) or ``"iteration"`` (Map).
 - ``Arrive(join_id, index, output, failed, error, cause)``: a child
   finished, with `output` on success, or with `failed` set and

@@ -75,6 +75,19 @@ class Fork:
             return failed_count * 100 > self.tolerated_failure_percentage * len(self.children)
         return False
 
+    def join_failure(self, error: str | None, cause: str | None) -> tuple[str | None, str | None]:
+        """Return the error and cause of `JoinFailed` once a child failing with `error` exceeded the tolerance.
+
+        Without tolerance settings the child's own error fails the state; with
+        them, the state fails with States.ExceedToleratedFailureThreshold.
+        """
+        if self.tolerated_failure_count is None and self.tolerated_failure_percentage is None:
+            return error, cause
+        return (
+            "States.ExceedToleratedFailureThreshold",
+            "The specified tolerated failure threshold for the Map state was exceeded.",
+        )
+
 
 @dataclass(frozen=True)
 class Arrive:

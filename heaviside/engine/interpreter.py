@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from heaviside.asl.errors import StatesError
+from heaviside.engine import lambda_tasks
 from heaviside.engine import states as state_types
 from heaviside.engine.actions import Action, Arrive, Fail, Succeed, TimedOut
 from heaviside.engine.context import ExecutionInfo, format_time
@@ -161,7 +162,8 @@ class Run:
                 error, cause = state_types.function_error(state, event.payload)
                 return handle_failure(self, cursor.with_changes(event_id=cursor.event_id + 1), state, raw_input, error, cause)
             if isinstance(event, FunctionNotFound):
-                error, cause = state_types.function_not_found(self, event.function, event.request_id)
+                function = event.function or lambda_tasks.dispatched_function(self, cursor, state)
+                error, cause = state_types.function_not_found(self, function, event.request_id)
                 return handle_failure(self, cursor.with_changes(event_id=cursor.event_id + 1), state, raw_input, error, cause)
             if isinstance(event, TaskFailed):
                 return handle_failure(

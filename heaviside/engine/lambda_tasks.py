@@ -137,6 +137,29 @@ def function_not_found(run, function: str, request_id: str) -> tuple[str, str]:
     )
 
 
+def dispatched_function(run, cursor, state) -> str:
+    """Return the function a waiting Task dispatched, evaluated again from the raw input in `cursor`.
+
+    Drivers that report `FunctionNotFound` without the function name rely on this.
+    """
+    from heaviside.engine import io
+    from heaviside.engine.states import context_for, jsonata_scope
+
+    raw_input = cursor.input
+    if state.jsonata:
+        effective = raw_input
+        if state.arguments is not None:
+            effective = jsonata_scope(run, cursor, raw_input).evaluate(state.arguments, "Arguments")
+    else:
+        variables = cursor.lookup_variables()
+        context = context_for(run, cursor)
+        effective = io.select(state.input_path, raw_input, context, variables)
+        if state.parameters is not None:
+            effective = state.parameters.evaluate(effective, context, variables)
+    function, _payload = invocation(state, effective)
+    return function
+
+
 def qualified_function_arn(name: str, state_machine_arn: str = "") -> str:
     """Return the function ARN with a version qualifier (``:$LATEST`` when none)."""
     if name.startswith(_LAMBDA_ARN_PREFIX):

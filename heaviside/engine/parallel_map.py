@@ -128,12 +128,8 @@ def _run_children(run, cursor, state, raw_input, join_id, kind, children, max_co
 
 
 def _child_failure(fork: Fork, arrival: Arrive) -> StatesError:
-    if fork.tolerated_failure_count is None and fork.tolerated_failure_percentage is None:
-        return unprefixed_error(arrival.error, arrival.cause)
-    return unprefixed_error(
-        "States.ExceedToleratedFailureThreshold",
-        "The specified tolerated failure threshold for the Map state was exceeded.",
-    )
+    error, cause = fork.join_failure(arrival.error, arrival.cause)
+    return unprefixed_error(error, cause)
 
 
 def _error_output(arrival: Arrive) -> dict:

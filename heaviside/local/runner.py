@@ -368,7 +368,7 @@ class _Runner:
             join.failed += 1
             if join.fork.exceeds_tolerance(join.failed):
                 join.done = True
-                error, cause = _join_failure(join.fork, arrival)
+                error, cause = join.fork.join_failure(arrival.error, arrival.cause)
                 self.events.put((join.fork.cursor, JoinFailed(error, cause)))
                 return
             output: Any = {"Error": arrival.error}
@@ -383,15 +383,6 @@ class _Runner:
             self.events.put((join.fork.cursor, JoinCompleted(join.outputs)))
         elif join.next_index < len(join.fork.children):
             self._start_child(join)
-
-
-def _join_failure(fork: Fork, arrival: Arrive) -> tuple[str | None, str | None]:
-    if fork.tolerated_failure_count is None and fork.tolerated_failure_percentage is None:
-        return arrival.error, arrival.cause
-    return (
-        "States.ExceedToleratedFailureThreshold",
-        "The specified tolerated failure threshold for the Map state was exceeded.",
-    )
 
 
 def _function_name(function: str) -> str:
