@@ -323,3 +323,8 @@ def test_missing_input_path_message():
         compile_path("$.X").get({}, {}, {})
 
     assert str(caught.value) == "Invalid path '$.X' : No results for path: $['X']"
+
+
+def test_unicode_variable_name():
+    assert compile_path("$café.prix").get({}, {}, {"café": {"prix": 3}}) == 3
+    assert compile_path("$_x1").get({}, {}, {"_x1": 1}) == 1

@@ -38,7 +38,9 @@ __all__ = [
 # Characters that end a name in dot notation (Jayway stops at the same ones,
 # and rejects a space with "use bracket notation").
 _DOT_NAME_END = frozenset(".[( ]'\"")
-_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Workflow variable names follow Unicode identifier rules: a letter or `_`, then
+# letters, digits or `_`.
+_VARIABLE_NAME = re.compile(r"[^\W\d]\w*")
 _INTEGER = re.compile(r"-?[0-9]+")
 
 _ROOT_VALUE = "value"
