@@ -18,10 +18,10 @@ from heaviside.asl.errors import StatesError
 from heaviside.asl.model import ABSENT
 from heaviside.asl.paths import PathNotFound
 from heaviside.engine import io
-from heaviside.engine.jsonata_support import JsonataScope, map_input_items
 from heaviside.engine.actions import Arrive, Fork, ForkChild
 from heaviside.engine.cursor import Cursor, Frame
 from heaviside.engine.errors import unprefixed_error
+from heaviside.engine.jsonata_support import JsonataScope, map_input_items
 
 
 def execute_parallel(run, cursor: Cursor, state, raw_input: Any):

@@ -12,11 +12,11 @@ import random
 from datetime import timedelta
 from typing import Any
 
+from heaviside.engine import io
 from heaviside.engine.actions import ScheduleDelay
 from heaviside.engine.cursor import Cursor
-from heaviside.engine import io
 from heaviside.engine.io import assign_variables, place_result
-from heaviside.engine.outcomes import StateFailure, Transition
+from heaviside.engine.outcomes import StateFailure
 
 # States.ALL matches every error except States.Runtime, which AWS treats as terminal.
 # (States.DataLimitExceeded is documented as terminal too, but recordings show a
@@ -101,5 +101,3 @@ def _catch(run, cursor: Cursor, state, catcher, raw_input: Any, error: str | Non
     moved = assign_variables(cursor, assigned)
     return leave(moved, state, output, next_state=catcher.catcher.next)
 
-
-__all__ = ["error_matches", "handle_failure", "retry_delay", "Transition"]

@@ -14,7 +14,6 @@ import itertools
 import json
 import logging
 import queue
-import threading
 import time
 import traceback
 import uuid
@@ -428,7 +427,6 @@ class _TraceHandler(logging.Handler):
         self.clock = clock
         self._engine_logger = logging.getLogger("heaviside.engine.interpreter")
         self._previous_level = self._engine_logger.level
-        self._lock = threading.Lock()
 
     def attach(self) -> None:
         self._engine_logger.addHandler(self)
