@@ -177,6 +177,8 @@ INVALID = [
     ("Error and ErrorPath", machine({"F": {"Type": "Fail", "Error": "E", "ErrorPath": "$.e"}}), "$.States.F", "SCHEMA_VALIDATION_FAILED"),
     ("Cause and CausePath", machine({"F": {"Type": "Fail", "Cause": "C", "CausePath": "$.c"}}), "$.States.F", "SCHEMA_VALIDATION_FAILED"),
     ("Error not a string", machine({"F": {"Type": "Fail", "Error": 5}}), "$.States.F.Error", "SCHEMA_VALIDATION_FAILED"),
+    ("CausePath calls an array function", machine({"F": {"Type": "Fail", "CausePath": "States.Array($.a)"}}), "$.States.F.CausePath", "SCHEMA_VALIDATION_FAILED"),
+    ("ErrorPath bad intrinsic", machine({"F": {"Type": "Fail", "ErrorPath": "States.Format("}}), "$.States.F.ErrorPath", "SCHEMA_VALIDATION_FAILED"),
     ("CausePath not a path", machine({"F": {"Type": "Fail", "CausePath": "cause"}}), "$.States.F.CausePath", "SCHEMA_VALIDATION_FAILED"),
     # paths, payload templates and intrinsic functions
     ("OutputPath without dollar", machine({"A": passing(OutputPath="result")}), "$.States.A.OutputPath", "SCHEMA_VALIDATION_FAILED"),
@@ -287,6 +289,7 @@ VALID = [
     ], Assign={"none": True})}))),
     ("JSONata Choice", jsonata(with_done({"C": choice([{"Condition": "{% $states.input.x > 1 %}", "Next": "Done", "Output": {"a": 1}, "Assign": {"b": "{% 2 %}"}}, {"Condition": True, "Next": "Done"}])}))),
     ("Fail with paths", machine({"F": {"Type": "Fail", "ErrorPath": "$.error", "CausePath": "States.Format('{}', $.cause)"}})),
+    ("Fail with string functions", machine({"F": {"Type": "Fail", "ErrorPath": "States.ArrayGetItem($.errors, 0)", "CausePath": "States.JsonToString($)"}})),
     ("Fail with literal fields", machine({"F": {"Type": "Fail", "Error": "E", "Cause": "C", "Comment": "c"}})),
     ("Pass Result is free-form", machine({"A": passing(Result={"Type": 1, "x-datum": 0.5, "list": ["a", {"b.$": "not a path"}]}, ResultPath="$.coords")})),
     ("paths of every root", machine({"A": passing(InputPath="$$.Execution.Input", OutputPath="$var.items[0]", ResultPath="$.a.b[2]", Parameters={"a.$": "$", "b.$": "$$.State.Name", "c.$": "$v", "d.$": "States.Array($.a, 'x')", "e": "$.literal"})})),

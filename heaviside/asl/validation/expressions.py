@@ -82,13 +82,26 @@ def check_reference_path(report: Report, path: str, value: Any, field: str, *, n
     _compile(report, path, "heaviside.asl.paths", "compile_reference_path", value, f"Invalid {field}")
 
 
-def check_path_or_intrinsic(report: Report, path: str, value: Any, field: str) -> None:
-    """Check a value that may be a path or an intrinsic function call (`.$` keys, ErrorPath)."""
+def check_path_or_intrinsic(
+    report: Report,
+    path: str,
+    value: Any,
+    field: str,
+    *,
+    allowed_functions: frozenset[str] | None = None,
+) -> None:
+    """Check a value that may be a path or an intrinsic function call (`.$` keys, ErrorPath).
+
+    `allowed_functions` limits which intrinsic functions the field accepts.
+    """
     if not isinstance(value, str):
         report.add(path, f"The value of {field} must be a JSONPath or an intrinsic function call string, not {describe(value)}.")
         return
     if value.startswith(INTRINSIC_PREFIX):
-        check_intrinsic(report, path, value, field)
+        call = check_intrinsic(report, path, value, field)
+        name = getattr(call, "name", None)
+        if allowed_functions is not None and name is not None and name not in allowed_functions:
+            report.add(path, f"{field} cannot call {name}, because the value must be a string; use one of {', '.join(sorted(allowed_functions))}.")
     elif value.startswith("$"):
         _compile(report, path, "heaviside.asl.paths", "compile_path", value, f"Invalid path in {field}")
     else:
@@ -99,17 +112,18 @@ def check_path_or_intrinsic(report: Report, path: str, value: Any, field: str) -
         )
 
 
-def check_intrinsic(report: Report, path: str, value: str, field: str) -> None:
+def check_intrinsic(report: Report, path: str, value: str, field: str) -> Any:
+    """Parse an intrinsic function call; return the parsed call, or None after reporting a problem."""
     module = _optional_module("heaviside.asl.intrinsics")
     if module is not None and hasattr(module, "parse_intrinsic"):
-        _call(report, path, module.parse_intrinsic, value, f"Invalid intrinsic function call in {field}")
-        return
+        return _call(report, path, module.parse_intrinsic, value, f"Invalid intrinsic function call in {field}")
 
     # TODO: drop this stand-in check once heaviside.asl.intrinsics provides
     # parse_intrinsic; it checks only the function name.
     name = value.split("(", 1)[0].strip()
     if name not in _INTRINSIC_NAMES or not value.rstrip().endswith(")"):
         report.add(path, f"The intrinsic function call {quote(value)} in {field} is invalid: {quote(name)} is not an intrinsic function (names are case-sensitive).")
+    return None
 
 
 def check_payload_template(report: Report, path: str, value: Any, field: str) -> None:

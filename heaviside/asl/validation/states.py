@@ -44,6 +44,13 @@ MAX_DELAY_SECONDS = 31_622_400
 MAX_LABEL_LENGTH = 40
 MAX_INPUT_BYTES_PER_BATCH = 262_144
 
+# The intrinsic functions a Fail state's ErrorPath and CausePath may call,
+# because their result must be a string (Step Functions developer guide, Fail state).
+FAIL_PATH_FUNCTIONS = frozenset({
+    "States.Format", "States.JsonToString", "States.ArrayGetItem", "States.Base64Encode",
+    "States.Base64Decode", "States.Hash", "States.UUID",
+})  # fmt: skip
+
 
 def state_language(state: dict, scope: "Scope") -> str:
     """Return the query language of a state: its own QueryLanguage, else the machine's.
@@ -603,7 +610,7 @@ def _check_fail(checker: "MachineChecker", path: str, state: dict, language: str
             elif not isinstance(value, str):
                 report.add(join(path, field), f"{field} must be a string, not {describe(value)}.")
         if path_field in state:
-            check_path_or_intrinsic(report, join(path, path_field), state[path_field], path_field)
+            check_path_or_intrinsic(report, join(path, path_field), state[path_field], path_field, allowed_functions=FAIL_PATH_FUNCTIONS)
 
 
 _TYPE_CHECKS = {
