@@ -54,6 +54,20 @@ def test_read_json_file_by_path_string(tmp_path):
     assert read_definition(str(path)) == DEFINITION
 
 
+def test_read_existing_file_without_suffix(tmp_path):
+    path = tmp_path / "definition"
+    path.write_text(json.dumps(DEFINITION), encoding="utf-8")
+
+    assert read_definition(str(path)) == DEFINITION
+
+
+def test_read_text_that_is_not_a_file():
+    with pytest.raises(InvalidDefinition) as raised:
+        read_definition("not a definition")
+
+    assert "not valid JSON" in single_problem(raised.value).message
+
+
 @pytest.mark.parametrize("suffix", [".yaml", ".yml", ".YAML"])
 def test_read_yaml_file(tmp_path, suffix):
     path = tmp_path / f"machine{suffix}"

@@ -85,6 +85,7 @@ def test_unreadable_wins_over_invalid(valid_file, invalid_file, broken_file):
 
     assert result.returncode == 2
     assert len(result.stdout.splitlines()) == 3
+    assert result.stderr == "3 files checked: 1 invalid, 1 unreadable\n"
 
 
 def test_invalid_wins_over_valid(valid_file, invalid_file):

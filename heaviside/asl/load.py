@@ -31,7 +31,8 @@ def load_definition(source: Any):
     """Parse, validate and build a definition.
 
     `source` is a dict, JSON text (str or bytes), a `pathlib.Path`, or a path
-    string ending in `.json`, `.yaml` or `.yml`. Raises `InvalidDefinition`
+    string (ending in `.json`, `.yaml` or `.yml`, or naming an existing file,
+    which is read as JSON). Raises `InvalidDefinition`
     listing every problem; a file that cannot be read or parsed gives one
     problem with code INVALID_JSON_DESCRIPTION.
     """
@@ -145,12 +146,18 @@ def _read_file(path: Path) -> Any:
 
 
 def _looks_like_path(text: str) -> bool:
-    # JSON text of a definition starts with "{"; anything else that names a
-    # definition file by its suffix is read as a path.
+    # JSON text of a definition starts with "{". Anything else that names a
+    # definition file by its suffix, or names an existing file, is a path.
     stripped = text.strip()
-    if stripped.startswith(("{", "[")):
+    if stripped.startswith(("{", "[")) or "\n" in stripped:
         return False
-    return os.path.splitext(stripped)[1].lower() in JSON_SUFFIXES + YAML_SUFFIXES
+    if os.path.splitext(stripped)[1].lower() in JSON_SUFFIXES + YAML_SUFFIXES:
+        return True
+    try:
+        return os.path.isfile(stripped)
+    except (OSError, ValueError):
+        # ValueError: a NUL character, which no file name contains.
+        return False
 
 
 def _build_object(pairs: list[tuple[str, Any]]) -> dict:

@@ -71,9 +71,10 @@ def _print_text(results: list[tuple[str, bool, list[Problem]]]) -> None:
             print(f"{file_name}: {problem.path}: {problem.code}: {problem.message}")
         if readable and not problems:
             print(f"{file_name}: valid")
-    invalid = sum(1 for _, _, problems in results if problems)
-    if invalid:
-        print(f"{invalid} of {len(results)} files invalid", file=sys.stderr)
+    unreadable = sum(1 for _, readable, _ in results if not readable)
+    invalid = sum(1 for _, readable, problems in results if readable and problems)
+    if invalid or unreadable:
+        print(f"{len(results)} files checked: {invalid} invalid, {unreadable} unreadable", file=sys.stderr)
 
 
 def _print_json(results: list[tuple[str, bool, list[Problem]]]) -> None:
