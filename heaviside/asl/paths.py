@@ -266,7 +266,7 @@ class ReferencePath(Path):
 
         if isinstance(step, str):
             if not isinstance(node, dict):
-                raise self._match_failure(document)
+                raise self._match_failure(document, position, f"it needs an object but found {_describe(node)}")
             copy = dict(node)
             if last:
                 copy[step] = new_value
@@ -277,18 +277,22 @@ class ReferencePath(Path):
                 copy[step] = self._set_at(child, position + 1, new_value, document)
             return copy
 
-        if not isinstance(node, list) or not -len(node) <= step < len(node):
-            raise self._match_failure(document)
+        if not isinstance(node, list):
+            raise self._match_failure(document, position, f"it needs an array but found {_describe(node)}")
+        if not -len(node) <= step < len(node):
+            raise self._match_failure(document, position, f"the index is out of range for an array of {len(node)} items")
         copy = list(node)
         copy[step] = new_value if last else self._set_at(node[step], position + 1, new_value, document)
         return copy
 
-    def _match_failure(self, document: Any) -> StatesError:
+    def _match_failure(self, document: Any, position: int, problem: str) -> StatesError:
         # TODO: AWS's cause text for States.ResultPathMatchFailure is not
         # recorded, so this wording is our own.
+        step = self._location(position + 1)[len(self._location(position)):]
         return StatesError(
             "States.ResultPathMatchFailure",
-            f"Unable to apply ResultPath '{self.text}' to input '{_json_text(document)}'",
+            f"Unable to apply ResultPath '{self.text}' to input '{_json_text(document)}': "
+            f"the step {step} cannot be applied because {problem}.",
         )
 
 
@@ -815,6 +819,15 @@ def _json_type(value: Any) -> str:
     if isinstance(value, dict):
         return "object"
     return type(value).__name__
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    text = _json_text(value)
+    if len(text) > 60:
+        text = text[:60] + "..."
+    return f"the {_json_type(value)} {text}"
 
 
 def _json_text(value: Any) -> str:
