@@ -307,3 +307,9 @@ def test_non_string_call_rejected(text):
 
 def test_path_function_argument():
     assert evaluate("States.Array($.a.length(), $.a[?(@.x > 1)].x)", {"a": [{"x": 1}, {"x": 2}]}) == [2, [2]]
+
+
+def test_backslash_before_other_character_kept():
+    assert evaluate(r"""States.StringToJson('{"text":"An \"escaped\" quote"}')""") == {"text": 'An "escaped" quote'}
+    assert evaluate(r"States.Array('a\nb')") == ["a\\nb"]
+    assert evaluate(r"States.Format('\\{}', 'x')") == "\\x"

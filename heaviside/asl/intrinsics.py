@@ -34,6 +34,10 @@ MAX_ARRAY_RANGE_ITEMS = 1000
 MAX_ENCODING_INPUT_CHARACTERS = 10_000
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 
+# The characters a backslash escapes in a string literal. AWS reserves these
+# four; a backslash before any other character stays in the string, so JSON
+# text such as '{"a":"x\"y"}' keeps its own escapes.
+_ESCAPED = frozenset("'{}\\")
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _FUNCTION_NAME = re.compile(r"States\.[A-Za-z0-9]+")
 
@@ -208,9 +212,7 @@ class _IntrinsicParser:
         characters = []
         while self.position < len(text):
             char = text[self.position]
-            if char == "\\":
-                if self.position + 1 >= len(text):
-                    break
+            if char == "\\" and text[self.position + 1:self.position + 2] in _ESCAPED:
                 characters.append(text[self.position + 1])
                 self.position += 2
                 continue
@@ -377,7 +379,7 @@ def _split_format_template(raw: str) -> list[str]:
     index = 0
     while index < len(raw):
         char = raw[index]
-        if char == "\\" and index + 1 < len(raw):
+        if char == "\\" and raw[index + 1:index + 2] in _ESCAPED:
             current.append(raw[index + 1])
             index += 2
             continue
