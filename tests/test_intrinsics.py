@@ -313,3 +313,11 @@ def test_backslash_before_other_character_kept():
     assert evaluate(r"""States.StringToJson('{"text":"An \"escaped\" quote"}')""") == {"text": 'An "escaped" quote'}
     assert evaluate(r"States.Array('a\nb')") == ["a\\nb"]
     assert evaluate(r"States.Format('\\{}', 'x')") == "\\x"
+
+
+def test_base64_decode_padding_optional():
+    assert evaluate("States.Base64Decode('YQ')") == "a"
+    assert evaluate("States.Base64Decode('YWI')") == "ab"
+    assert evaluate("States.Base64Decode('')") == ""
+    assert_intrinsic_failure("States.Base64Decode('Y')")
+    assert_intrinsic_failure("States.Base64Decode('YQ=')")

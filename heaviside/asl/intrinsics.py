@@ -485,8 +485,11 @@ def _base64_encode(call: IntrinsicCall, values: list) -> str:
 
 def _base64_decode(call: IntrinsicCall, values: list) -> str:
     text = _require_input_string(call, values[0])
+    # Padding is optional, as in Java's basic Base64 decoder.
+    unpadded = "=" not in text and len(text) % 4 in (2, 3)
+    padded = text + "=" * (-len(text) % 4) if unpadded else text
     try:
-        data = base64.b64decode(text.encode("ascii"), validate=True)
+        data = base64.b64decode(padded.encode("ascii"), validate=True)
         return data.decode("utf-8")
     except (binascii.Error, UnicodeError, ValueError):
         raise _failure(call, f"the argument is not valid base64-encoded UTF-8 text: {to_json_text(text)}") from None
