@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from heaviside.asl.errors import InvalidDefinition, Problem
 from heaviside.asl.load import load_definition, read_definition
+from heaviside.asl.model import build_definition
 from heaviside.asl.validate import validate
 from heaviside.asl.validation import fields as field_tables
 from heaviside.asl.validation.choice import BOOLEAN_OPERATORS, COMPARISON_OPERATORS
@@ -70,7 +71,7 @@ shaped_definitions = st.builds(
     st.dictionaries(st.sampled_from(["Comment", "QueryLanguage", "TimeoutSeconds", "Version", "Other"]), json_values, max_size=2),
 )
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def assert_only_problems(result):
@@ -104,11 +105,8 @@ def _locations(value, found):
     return found
 
 
-@SETTINGS
-@given(st.data())
-def test_mutated_corpus_never_raises(data):
-    definition = copy.deepcopy(data.draw(st.sampled_from(CORPUS)))
-
+def mutate(data, definition: dict) -> None:
+    """Drop, retype or rename up to four fields anywhere in `definition`."""
     for _ in range(data.draw(st.integers(min_value=1, max_value=4))):
         locations = _locations(definition, [])
         if not locations:
@@ -123,7 +121,24 @@ def test_mutated_corpus_never_raises(data):
             new_key = data.draw(st.one_of(st.sampled_from(ALL_FIELDS), st.text(max_size=6)))
             container[new_key] = container.pop(key)
 
+
+@SETTINGS
+@given(st.data())
+def test_mutated_corpus_never_raises(data):
+    definition = copy.deepcopy(data.draw(st.sampled_from(CORPUS)))
+    mutate(data, definition)
+
     assert_only_problems(validate(definition))
+
+
+@SETTINGS
+@given(st.data())
+def test_valid_mutation_builds_model(data):
+    definition = copy.deepcopy(data.draw(st.sampled_from(CORPUS)))
+    mutate(data, definition)
+
+    if validate(definition) == []:
+        assert build_definition(definition) is not None
 
 
 @SETTINGS
