@@ -6,8 +6,8 @@ string literals in single quotes, numbers, `true`, `false`, `null`, paths
 (`$...`, `$$...`, `$variable...`) and nested calls, at most 10 levels deep.
 
 Failures at run time raise StatesError ``States.IntrinsicFailure``.
-NOTE: AWS's own cause texts for intrinsic failures are not recorded in the
-conformance corpus, so the messages here are our own wording.
+NOTE: no recorded AWS execution shows AWS's cause text for an intrinsic
+failure, so the messages here are our own wording.
 """
 
 from __future__ import annotations
