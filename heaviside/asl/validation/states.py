@@ -83,7 +83,7 @@ def check_state(checker: "MachineChecker", path: str, state: Any, scope: "Scope"
         report.add(path, "A state cannot set \"QueryLanguage\": \"JSONPath\" when the state machine uses JSONata; write the state in JSONata, or set JSONPath at the top level and JSONata on the other states.")
     language = state_language(state, scope)
 
-    _check_field_names(report, path, state, state_type, language)
+    _check_field_names(report, path, state, state_type, language, scope.top_language)
     _check_string_field(report, path, state, "Comment")
     if state_type not in ("Choice", "Succeed", "Fail"):
         _check_transition(report, path, state, state_type)
@@ -106,7 +106,7 @@ def check_state(checker: "MachineChecker", path: str, state: Any, scope: "Scope"
         checks(checker, path, state, language, scope)
 
 
-def _check_field_names(report: Report, path: str, state: dict, state_type: str, language: str) -> None:
+def _check_field_names(report: Report, path: str, state: dict, state_type: str, language: str, top_language: str) -> None:
     allowed = field_tables.fields_for(state_type, language)
     other = field_tables.fields_for(state_type, field_tables.other_language(language))
     for field in state:
@@ -115,8 +115,11 @@ def _check_field_names(report: Report, path: str, state: dict, state_type: str, 
         field_path = join(path, field)
         if field in other and language == JSONATA:
             replacement = field_tables.JSONATA_REPLACEMENTS.get(field)
-            instead = f"; use {replacement} instead" if replacement else ""
-            report.add(field_path, f"Field {quote(field)} is not supported in a JSONata state{instead}, or set \"QueryLanguage\": \"JSONPath\" on the state.")
+            instead = f"; use {replacement} instead" if replacement else "; remove it"
+            # A JSONata machine cannot contain JSONPath states, so switching
+            # the state's language is advice only in a JSONPath machine.
+            switch = ", or set \"QueryLanguage\": \"JSONPath\" on the state" if top_language == JSONPATH else ""
+            report.add(field_path, f"Field {quote(field)} is not supported in a JSONata state{instead}{switch}.")
         elif field in other:
             report.add(field_path, f"Field {quote(field)} is a JSONata field; set \"QueryLanguage\": \"JSONata\" on the state or the machine, or remove it.")
         else:
