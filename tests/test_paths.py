@@ -328,3 +328,11 @@ def test_missing_input_path_message():
 def test_unicode_variable_name():
     assert compile_path("$café.prix").get({}, {}, {"café": {"prix": 3}}) == 3
     assert compile_path("$_x1").get({}, {}, {"_x1": 1}) == 1
+
+
+def test_bracket_after_dot():
+    document = {"abc": {"def ghi": 1, "list": [5]}}
+
+    assert compile_path("$.abc.['def ghi']").get(document) == 1
+    assert compile_path("$.abc.list.[0]").get(document) == 5
+    assert compile_reference_path("$.abc.['x y']").set(document, 2)["abc"]["x y"] == 2

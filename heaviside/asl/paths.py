@@ -373,7 +373,12 @@ class _SegmentParser:
                 segments.append(("descent", inner))
             elif char == ".":
                 self.position += 1
-                segments.append(self.parse_dot_member())
+                if text.startswith("[", self.position):
+                    # Jayway accepts a bracket after a dot, as in the AWS
+                    # documentation's example $.abc.['def ghi'].
+                    segments.append(self.parse_bracket())
+                else:
+                    segments.append(self.parse_dot_member())
             elif char == "[":
                 segments.append(self.parse_bracket())
             else:
