@@ -21,6 +21,7 @@ import contextlib
 import importlib
 import json
 import logging
+import multiprocessing
 import os
 import re
 import sys
@@ -496,20 +497,27 @@ class MockedFunctionError(Exception):
     """
 
 
-@dataclass
 class StateMock:
-    """The responses of one mocked Task state, by invocation number (0-based)."""
+    """The responses of one mocked Task state, by invocation number (0-based).
 
-    state: str
-    # (first invocation, last invocation or None for all later ones, response)
-    responses: list[tuple[int, int | None, dict]]
-    invocations: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    The invocation counter lives in shared memory, so it counts across the
+    worker processes that the local Lambda endpoint forks from this one.
+    """
+
+    def __init__(self, state: str, responses: list[tuple[int, int | None, dict]]):
+        self.state = state
+        # (first invocation, last invocation or None for all later ones, response)
+        self.responses = responses
+        self._counter = multiprocessing.get_context("fork").Value("q", 0)
+
+    @property
+    def invocations(self) -> int:
+        return self._counter.value
 
     def __call__(self, event: Any, context: Any = None) -> Any:
-        with self._lock:
-            number = self.invocations
-            self.invocations += 1
+        with self._counter.get_lock():
+            number = self._counter.value
+            self._counter.value += 1
         response = self._response(number)
         if "Throw" in response:
             thrown = response["Throw"]
@@ -724,7 +732,7 @@ def run_machine(
                 trace=trace,
             )
         elif through == "lambda":
-            execution = _run_through_lambda(app, definition, execution_input, mock_functions, time_scale, names)
+            execution = _run_through_lambda(app, spec, definition, execution_input, functions, time_scale, names)
         else:
             raise TemplateError(f"--through {through!r}: expected inprocess or lambda")
 
@@ -761,9 +769,36 @@ def _entered_state(line: str) -> tuple[float, str, str] | None:
     return seconds, parts[1], parts[2].strip()
 
 
-def _run_through_lambda(app, definition, execution_input, mock_functions, time_scale, names):
-    # TODO: call heaviside.runtime.testing.run_through_lambda once it exists.
-    raise TemplateError("--through lambda is not available yet: the local Lambda path is not built")
+def _run_through_lambda(
+    app: TemplateApp,
+    spec: MachineSpec,
+    definition: dict,
+    execution_input: Any,
+    functions: dict[str, Callable],
+    time_scale: float,
+    names: dict[str, str],
+) -> Any:
+    """Run the execution through the invoker, the task decorator and the local Lambda endpoint."""
+    try:
+        from heaviside.runtime.testing import run_through_lambda
+    except ImportError as error:
+        raise TemplateError(f"--through lambda is not available in this installation: {error}") from None
+
+    # run_through_lambda applies @heaviside.task itself, so decorated handlers
+    # are passed undecorated, as the deployed function would run them.
+    undecorated = {
+        key: handler.__wrapped__ if getattr(handler, "__heaviside_task__", False) else handler
+        for key, handler in functions.items()
+    }
+    return run_through_lambda(
+        definition,
+        execution_input,
+        functions=undecorated,
+        time_scale=time_scale,
+        names=names,
+        execution_type=spec.execution_type,
+        environment=app.environment(),
+    )
 
 
 # ---------------------------------------------------------------------------
