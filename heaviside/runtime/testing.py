@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from heaviside.local.lambda_endpoint import FunctionConfig, LambdaEndpoint
-from heaviside.local.runner import FAILED, TIMED_OUT, Execution
+from heaviside.local.runner import FAILED, Execution
 from heaviside.runtime import clients, invoker
 from heaviside.runtime.decorator import task
 from heaviside.runtime.errors import NotFound
@@ -69,95 +69,233 @@ def run_through_lambda(
     """Run one execution of `definition` with `input` through the Lambda runtime and return its outcome.
 
     The first five parameters mean what they mean for `heaviside.local.run`.
-    The others are for tests: `aws_endpoint` is the URL of a running moto
-    server; `endpoint_options` go to `LambdaEndpoint` (faults such as
-    ``duplicate_events`` or ``throttle_rate``); `function_options` go to
+    The others are for tests and are passed to `LambdaTestBed`.
+    """
+    names = dict(names or {})
+    with LambdaTestBed(
+        functions or {},
+        time_scale=time_scale,
+        aws_endpoint=aws_endpoint,
+        endpoint_options=endpoint_options,
+        function_options=function_options,
+        environment=environment,
+    ) as bed:
+        execution_id = bed.start(
+            definition,
+            input,
+            state_machine=names.get("state_machine"),
+            name=names.get("execution"),
+            role_arn=names.get("role_arn"),
+            execution_type=execution_type,
+        )
+        if isinstance(execution_id, Execution):
+            return execution_id
+        return bed.wait(execution_id, timeout)
+
+
+class LambdaTestBed:
+    """A moto server's bucket, table and delay queue, and a local Lambda endpoint serving `functions`.
+
+    Each function of `functions` (names or ARNs mapped to handlers) is
+    served decorated with `task`, with ``MaximumRetryAttempts: 0`` and the
+    invoker as its OnFailure destination, as the macro deploys it. A thread
+    plays the SQS event source mapping of the delay queue.
+    `aws_endpoint` is the URL of a running moto server (default: one started
+    for this process); `endpoint_options` go to `LambdaEndpoint` (faults such
+    as ``duplicate_events`` or ``throttle_rate``); `function_options` go to
     every task function's `FunctionConfig` (such as ``kill_after_handler``);
     `environment` adds ``HEAVISIDE_*`` settings for every function.
     """
-    if not time_scale > 0:
-        raise ValueError(f"time_scale must be greater than 0, got {time_scale!r}")
-    text = _definition_text(definition)
-    names = dict(names or {})
-    session = _session_for(aws_endpoint or shared_moto_server())
-    resources = session.create_resources()
-    try:
-        return _run(
-            session, resources, text, input, functions or {}, time_scale, names, execution_type,
-            dict(endpoint_options or {}), dict(function_options or {}), dict(environment or {}), timeout,
-        )
-    finally:
-        session.delete_resources(resources)
 
+    def __init__(
+        self,
+        functions: Mapping[str, Callable],
+        *,
+        time_scale: float = 1.0,
+        aws_endpoint: str | None = None,
+        endpoint_options: Mapping[str, Any] | None = None,
+        function_options: Mapping[str, Any] | None = None,
+        environment: Mapping[str, str] | None = None,
+    ):
+        if not time_scale > 0:
+            raise ValueError(f"time_scale must be greater than 0, got {time_scale!r}")
+        self.session = _session_for(aws_endpoint or shared_moto_server())
+        self.time_scale = time_scale
+        self._functions = dict(functions)
+        self._endpoint_options = dict(endpoint_options or {})
+        self._function_options = dict(function_options or {})
+        self._environment = dict(environment or {})
+        self.resources: dict | None = None
+        self.endpoint: LambdaEndpoint | None = None
+        self._stop = threading.Event()
+        self._poller: threading.Thread | None = None
 
-def _run(session, resources, text, execution_input, functions, time_scale, names, execution_type,
-         endpoint_options, function_options, environment, timeout) -> Execution:
-    _prepare_for_fork()
-    function_configs: dict[str, FunctionConfig] = {}
-    for key, handler in functions.items():
-        name = _function_name(key)
-        options = {
-            "timeout": 900.0,
-            "maximum_retry_attempts": 0,
-            "on_failure": INVOKER,
-            "concurrency": 4,
-            "warm_up": _create_clients,
-        }
-        options.update(function_options)
-        function_configs[name] = FunctionConfig(handler=task(handler), **options)
-    function_configs[INVOKER] = FunctionConfig(
-        handler=invoker.handler,
-        timeout=900.0,
-        maximum_retry_attempts=0,
-        concurrency=4,
-        warm_up=_create_clients,
-    )
-    endpoint_options.setdefault("region", REGION)
-    endpoint_options.setdefault("account", ACCOUNT)
-    endpoint = LambdaEndpoint(function_configs, **endpoint_options)
-
-    shared_environment = {
-        **DUMMY_CREDENTIALS,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ENDPOINT_URL_S3": session.endpoint,
-        "AWS_ENDPOINT_URL_DYNAMODB": session.endpoint,
-        "AWS_ENDPOINT_URL_SQS": session.endpoint,
-        "AWS_ENDPOINT_URL_LAMBDA": endpoint.url,
-        "HEAVISIDE_BUCKET": resources["bucket"],
-        "HEAVISIDE_TABLE": resources["table"],
-        "HEAVISIDE_DELAY_QUEUE_URL": resources["queue_url"],
-        "HEAVISIDE_INVOKER": INVOKER,
-        "HEAVISIDE_TIME_SCALE": repr(time_scale),
-        **environment,
-    }
-    for config in function_configs.values():
-        config.environment = {**shared_environment, **config.environment}
-
-    start_event = {
-        "definition": text,
-        "input": execution_input,
-        "stateMachine": names.get("state_machine") or "heaviside-local",
-        "name": names.get("execution") or str(uuid.uuid4()),
-        "executionType": execution_type,
-    }
-    if names.get("role_arn"):
-        start_event["roleArn"] = names["role_arn"]
-
-    with endpoint:
-        stop = threading.Event()
-        poller = threading.Thread(
-            target=_poll_delays, args=(session, resources["queue_url"], endpoint, stop), daemon=True
-        )
-        poller.start()
+    def __enter__(self) -> "LambdaTestBed":
+        self.resources = self.session.create_resources()
         try:
-            started = endpoint.invoke(INVOKER, json.dumps(start_event).encode("utf-8"))
-            response = json.loads(started.payload)
-            if started.function_error:
-                return _failed_start(response)
-            return _wait_for_end(session, resources, response["executionArn"], timeout)
-        finally:
-            stop.set()
-            poller.join(timeout=5)
+            self.endpoint = self._build_endpoint()
+            self.endpoint.start()
+        except BaseException:
+            self.session.delete_resources(self.resources)
+            raise
+        self._poller = threading.Thread(target=self._poll_delays, name="heaviside-delay-poller", daemon=True)
+        self._poller.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        if self._poller is not None:
+            self._poller.join(timeout=5)
+        if self.endpoint is not None:
+            self.endpoint.stop()
+        if self.resources is not None:
+            self.session.delete_resources(self.resources)
+
+    @property
+    def executions(self) -> DynamoDBExecutionStore:
+        """The execution records, read from the test process."""
+        blobs = S3BlobStore(self.resources["bucket"], client=self.session.client)
+        return DynamoDBExecutionStore(self.resources["table"], blobs=blobs, client=self.session.client)
+
+    def start(
+        self,
+        definition: Any,
+        execution_input: Any = None,
+        *,
+        state_machine: str | None = None,
+        name: str | None = None,
+        role_arn: str | None = None,
+        execution_type: str = "STANDARD",
+    ) -> "str | Execution":
+        """Start an execution through the invoker; return its ARN, or a FAILED `Execution` if the start failed."""
+        event = {
+            "definition": _definition_text(definition),
+            "input": execution_input,
+            "stateMachine": state_machine or "heaviside-local",
+            "name": name or str(uuid.uuid4()),
+            "executionType": execution_type,
+        }
+        if role_arn:
+            event["roleArn"] = role_arn
+        started = self.endpoint.invoke(INVOKER, json.dumps(event).encode("utf-8"))
+        response = json.loads(started.payload)
+        if started.function_error:
+            return _failed_start(response)
+        return response["executionArn"]
+
+    def invoke(self, event: Any) -> Any:
+        """Invoke the invoker synchronously with `event` and return its decoded response."""
+        outcome = self.endpoint.invoke(INVOKER, json.dumps(event).encode("utf-8"))
+        return json.loads(outcome.payload)
+
+    def wait(self, execution_id: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Execution:
+        """Poll the execution record until the execution ends; return its outcome."""
+        store = self.executions
+        deadline = time.monotonic() + timeout
+        interval = 0.01
+        while True:
+            try:
+                record = store.get_execution(execution_id)
+            except NotFound:
+                record = None
+            if record is not None and record.status in END_STATUSES:
+                return Execution(
+                    record.status,
+                    output=record.output,
+                    error=record.error,
+                    cause=record.cause,
+                    execution_arn=execution_id,
+                    name=record.name,
+                )
+            if time.monotonic() >= deadline:
+                logger.warning("Execution %s did not end within %.0f s", execution_id, timeout)
+                return Execution(
+                    FAILED,
+                    error="HarnessTimeout",
+                    cause=f"the execution did not end within {timeout:g} s of wall-clock time",
+                    execution_arn=execution_id,
+                )
+            time.sleep(interval)
+            interval = min(interval * 1.5, 0.2)
+
+    def _build_endpoint(self) -> LambdaEndpoint:
+        _prepare_for_fork()
+        configs: dict[str, FunctionConfig] = {}
+        for key, handler in self._functions.items():
+            options = {
+                "timeout": 900.0,
+                "maximum_retry_attempts": 0,
+                "on_failure": INVOKER,
+                "concurrency": 4,
+                "warm_up": _create_clients,
+            }
+            options.update(self._function_options)
+            configs[_function_name(key)] = FunctionConfig(handler=task(handler), **options)
+        configs[INVOKER] = FunctionConfig(
+            handler=invoker.handler,
+            timeout=900.0,
+            maximum_retry_attempts=0,
+            concurrency=4,
+            warm_up=_create_clients,
+        )
+        options = {"region": REGION, "account": ACCOUNT, **self._endpoint_options}
+        endpoint = LambdaEndpoint(configs, **options)
+
+        environment = {
+            **DUMMY_CREDENTIALS,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ENDPOINT_URL_S3": self.session.endpoint,
+            "AWS_ENDPOINT_URL_DYNAMODB": self.session.endpoint,
+            "AWS_ENDPOINT_URL_SQS": self.session.endpoint,
+            "AWS_ENDPOINT_URL_LAMBDA": endpoint.url,
+            "HEAVISIDE_BUCKET": self.resources["bucket"],
+            "HEAVISIDE_TABLE": self.resources["table"],
+            "HEAVISIDE_DELAY_QUEUE_URL": self.resources["queue_url"],
+            "HEAVISIDE_INVOKER": INVOKER,
+            "HEAVISIDE_TIME_SCALE": repr(self.time_scale),
+            **self._environment,
+        }
+        for config in configs.values():
+            config.environment = {**environment, **config.environment}
+        return endpoint
+
+    def _poll_delays(self) -> None:
+        """Deliver the delay queue's messages to the invoker, as a Lambda event source mapping would."""
+        queue_url = self.resources["queue_url"]
+        sqs = self.session.client("sqs")
+        while not self._stop.is_set():
+            try:
+                response = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+            except Exception:
+                if self._stop.is_set():
+                    return
+                logger.exception("Receiving from the delay queue %s failed", queue_url)
+                self._stop.wait(0.5)
+                continue
+            messages = response.get("Messages", [])
+            if not messages:
+                self._stop.wait(0.05)
+                continue
+            records = [
+                {
+                    "messageId": message["MessageId"],
+                    "receiptHandle": message["ReceiptHandle"],
+                    "body": message["Body"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{queue_url.rsplit('/', 1)[-1]}",
+                    "awsRegion": REGION,
+                }
+                for message in messages
+            ]
+            outcome = self.endpoint.invoke(INVOKER, json.dumps({"Records": records}).encode("utf-8"))
+            if outcome.function_error:
+                failed = {record["messageId"] for record in records}
+            else:
+                failures = json.loads(outcome.payload).get("batchItemFailures", [])
+                failed = {failure["itemIdentifier"] for failure in failures}
+            for message in messages:
+                if message["MessageId"] not in failed:
+                    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
 def _prepare_for_fork() -> None:
@@ -179,77 +317,6 @@ def _failed_start(response: Any) -> Execution:
     error = response.get("errorType") if isinstance(response, dict) else None
     message = response.get("errorMessage") if isinstance(response, dict) else str(response)
     return Execution(FAILED, error=error or "HarnessError", cause=message)
-
-
-def _wait_for_end(session, resources, execution_id: str, timeout: float) -> Execution:
-    store = DynamoDBExecutionStore(
-        resources["table"], blobs=S3BlobStore(resources["bucket"], client=session.client), client=session.client
-    )
-    deadline = time.monotonic() + timeout
-    interval = 0.01
-    while True:
-        try:
-            record = store.get_execution(execution_id)
-        except NotFound:
-            record = None
-        if record is not None and record.status in END_STATUSES:
-            return Execution(
-                record.status,
-                output=record.output,
-                error=record.error,
-                cause=record.cause,
-                execution_arn=execution_id,
-                name=record.name,
-            )
-        if time.monotonic() >= deadline:
-            logger.warning("Execution %s did not end within %.0f s", execution_id, timeout)
-            return Execution(
-                TIMED_OUT if record is None else FAILED,
-                error="HarnessTimeout",
-                cause=f"the execution did not end within {timeout:g} s of wall-clock time",
-                execution_arn=execution_id,
-            )
-        time.sleep(interval)
-        interval = min(interval * 1.5, 0.2)
-
-
-def _poll_delays(session, queue_url: str, endpoint: LambdaEndpoint, stop: threading.Event) -> None:
-    """Deliver the delay queue's messages to the invoker, as a Lambda event source mapping would."""
-    sqs = session.client("sqs")
-    while not stop.is_set():
-        try:
-            response = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
-        except Exception:
-            if stop.is_set():
-                return
-            logger.exception("Receiving from the delay queue %s failed", queue_url)
-            stop.wait(0.5)
-            continue
-        messages = response.get("Messages", [])
-        if not messages:
-            stop.wait(0.05)
-            continue
-        records = [
-            {
-                "messageId": message["MessageId"],
-                "receiptHandle": message["ReceiptHandle"],
-                "body": message["Body"],
-                "eventSource": "aws:sqs",
-                "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{queue_url.rsplit('/', 1)[-1]}",
-                "awsRegion": REGION,
-            }
-            for message in messages
-        ]
-        outcome = endpoint.invoke(INVOKER, json.dumps({"Records": records}).encode("utf-8"))
-        failed = set()
-        if outcome.function_error:
-            failed = {record["messageId"] for record in records}
-        else:
-            failures = json.loads(outcome.payload).get("batchItemFailures", [])
-            failed = {failure["itemIdentifier"] for failure in failures}
-        for message in messages:
-            if message["MessageId"] not in failed:
-                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
 class _Session:
