@@ -107,6 +107,8 @@ def _check_jsonpath_rule(report: Report, path: str, rule: dict, *, top_level: bo
             report.add(join(path, field), f"Field {quote(field)} is only allowed in a top-level Choice rule, not inside And, Or or Not; remove it.")
         elif field == "Condition":
             report.add(join(path, field), "Condition is a JSONata field; use Variable with a comparison operator, or set \"QueryLanguage\": \"JSONata\" on the state.")
+        elif field == "StringMatchesPath":
+            report.add(join(path, field), "StringMatches has no ...Path variant, so StringMatchesPath is not supported; compare with a literal pattern in StringMatches.")
         else:
             report.add(join(path, field), f"Field {quote(str(field))} is not supported in a Choice rule; remove it.")
 

@@ -23,6 +23,7 @@ from heaviside.asl.validation.report import (
     describe,
     is_jsonata_text,
     join,
+    join_words,
     quote,
 )
 
@@ -153,11 +154,11 @@ def check_jsonata_text(report: Report, path: str, value: str, available: frozens
             report.add(path, f"The JSONata expression {quote(value)} is empty; write an expression between '{{%' and '%}}'.", INVALID_JSONATA_EXPRESSION)
         return
 
-    expression = _call(report, path, module.compile_jsonata, value, "Invalid JSONata expression", INVALID_JSONATA_EXPRESSION)
+    expression = _call(report, path, module.compile_jsonata, value, f"The JSONata expression {quote(value)} is invalid", INVALID_JSONATA_EXPRESSION)
     unavailable = sorted(set(getattr(expression, "states_fields", ())) - available)
     if unavailable:
-        names = " and ".join(f"$states.{name}" for name in unavailable)
-        allowed = " and ".join(f"$states.{name}" for name in sorted(available))
+        names = join_words([f"$states.{name}" for name in unavailable])
+        allowed = join_words([f"$states.{name}" for name in sorted(available)])
         report.add(
             path,
             f"The JSONata expression {quote(value)} reads {names}, which is not available in this field; "
@@ -221,13 +222,24 @@ def _call(
         return function(text)
     except DefinitionSyntaxError as error:
         code = getattr(error, "code", None) or default_code
-        report.add(path, f"{message_prefix}: {error}", code)
+        # A compiler message that already names the text ("The path '$.a[' is
+        # invalid: ...") needs no prefix.
+        message = str(error)
+        names_text = message.startswith("The ") and (text in message or _quoted_body(text) in message)
+        report.add(path, message if names_text else f"{message_prefix}: {message}", code)
     except RecursionError:
         report.add(path, f"{message_prefix}: it is nested too deeply.", default_code)
     except Exception as error:  # a compiler bug must not become a traceback for the user
         logger.warning("%s raised %s on %r", getattr(function, "__qualname__", function), type(error).__name__, text, exc_info=True)
         report.add(path, f"{message_prefix}: {error}", default_code)
     return None
+
+
+def _quoted_body(text: str) -> str:
+    """Return how compilers quote a JSONata expression: its body between the delimiters."""
+    if is_jsonata_text(text):
+        return f"'{text[2:-2].strip()}'"
+    return text
 
 
 _MODULES: dict[str, Any] = {}

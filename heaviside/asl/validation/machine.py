@@ -23,7 +23,9 @@ from heaviside.asl.validation.report import (
     describe,
     is_integer,
     join,
+    join_words,
     quote,
+    with_article,
 )
 from heaviside.asl.validation.states import check_state
 from heaviside.asl.validation.values import check_json_values
@@ -142,12 +144,12 @@ class MachineChecker:
         whose fields the caller checks."""
         report = self.report
         if not isinstance(machine, dict):
-            report.add(path, f"A {kind} must be an object with StartAt and States, not {describe(machine)}.")
+            report.add(path, f"{with_article(kind)[0].upper()}{with_article(kind)[1:]} must be an object with StartAt and States, not {describe(machine)}.")
             return
         if allowed_fields is not None:
             for field in machine:
                 if field not in allowed_fields:
-                    report.add(join(path, field), f"Field {quote(str(field))} is not supported in a {kind}; use {', '.join(sorted(allowed_fields))}.")
+                    report.add(join(path, field), f"Field {quote(str(field))} is not supported in {with_article(kind)}; use {join_words(sorted(allowed_fields), 'or')}.")
             if "Comment" in machine and not isinstance(machine["Comment"], str):
                 report.add(join(path, "Comment"), f"Comment must be a string, not {describe(machine['Comment'])}.")
 

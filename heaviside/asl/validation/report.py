@@ -69,6 +69,19 @@ def describe(value: Any) -> str:
     return f"a Python {type(value).__name__}, which is not a JSON value"
 
 
+def with_article(noun: str) -> str:
+    """Put "a" or "an" before a noun ("an ItemProcessor", "a branch")."""
+    article = "an" if noun[:1].lower() in "aeiou" else "a"
+    return f"{article} {noun}"
+
+
+def join_words(words: list[str], conjunction: str = "and") -> str:
+    """Join words as in a sentence: "a", "a and b", "a, b and c"."""
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
+
+
 def quote(text: str) -> str:
     """Quote a string for a message, shortened when it is long."""
     if len(text) > _SHOWN_STRING_LENGTH:

@@ -569,7 +569,7 @@ def _check_wait(checker: "MachineChecker", path: str, state: dict, language: str
     present = [field for field in ("Seconds", "SecondsPath", "Timestamp", "TimestampPath") if field in state]
     if not present:
         options = "Seconds or Timestamp" if language == JSONATA else "Seconds, SecondsPath, Timestamp or TimestampPath"
-        report.add(path, f"This Wait state says nothing about how long to wait; add exactly one of {options}.")
+        report.add(path, f"This Wait state has no duration; add exactly one of {options}.")
     elif len(present) > 1:
         report.add(path, f"A Wait state has exactly one of Seconds, SecondsPath, Timestamp and TimestampPath, but this one has {', '.join(present)}; keep one.")
 

@@ -40,7 +40,7 @@ def check_json_values(report: Report, path: str, value: Any, states_objects: fro
         elif isinstance(current, list):
             pending.extend((join(current_path, index), item) for index, item in enumerate(current))
         elif isinstance(current, float) and not math.isfinite(current):
-            report.add(current_path, f"{current!r} is not a JSON number; use a finite number.")
+            report.add(current_path, f"The value {current!r} is not a JSON number; use a finite number.")
         elif current is None or isinstance(current, (str, bool, int, float)):
             continue
         else:
