@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cached_property
 from typing import Any
 
 
@@ -25,6 +26,11 @@ class ExecutionInfo:
     state_machine_name: str
     execution_type: str = "STANDARD"
     redrive_count: int = 0
+
+    @cached_property
+    def start_time_text(self) -> str:
+        """The start time as the context object shows it."""
+        return format_time(self.start_time)
 
     def to_json(self) -> dict:
         return {
@@ -70,7 +76,7 @@ def build_context(
     execution_part: dict[str, Any] = {
         "Id": execution.id,
         "Input": execution.input,
-        "StartTime": format_time(execution.start_time),
+        "StartTime": execution.start_time_text,
         "Name": execution.name,
         "RoleArn": execution.role_arn,
     }

@@ -6,7 +6,7 @@ two-letter keys and leaves out every field that has its default value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from heaviside.engine.errors import EngineError
@@ -47,7 +47,19 @@ class Cursor:
     transitions: int = 0
 
     def with_changes(self, **changes: Any) -> "Cursor":
-        return replace(self, **changes)
+        """Return a copy with `changes` applied.
+
+        This runs several times per transition, so it copies the attributes
+        directly instead of going through `dataclasses.replace`.
+        """
+        copy = object.__new__(Cursor)
+        attributes = copy.__dict__
+        attributes.update(self.__dict__)
+        for name, value in changes.items():
+            if name not in attributes:
+                raise TypeError(f"Cursor has no field {name!r}")
+            attributes[name] = value
+        return copy
 
     @property
     def retry_count(self) -> int:

@@ -92,6 +92,8 @@ class Run:
         self.execution = execution
         self.now = now
         self.now_text = format_time(now)
+        self.context: dict | None = None
+        self.context_key: tuple | None = None
 
     def deadline_passed(self) -> bool:
         timeout = self.program.timeout_seconds

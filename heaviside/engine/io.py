@@ -47,6 +47,7 @@ def place_result(result_path, discards_result: bool, raw_input: Any, result: Any
 
 
 def check_result_size(state_name: str, result: Any) -> None:
+    """Raise States.DataLimitExceeded when `result` is over 256 KiB."""
     if json_size(result) > MAX_STATE_DATA_BYTES:
         raise unprefixed_error(
             "States.DataLimitExceeded",

@@ -40,7 +40,15 @@ _RETRYING_TYPES = frozenset({"Task", "Parallel", "Map"})
 def context_for(run, cursor: Cursor, map_item: tuple[int, Any] | None = None) -> dict:
     state_type = run.program.states[cursor.state].type
     retry_count = cursor.retry_count if state_type in _RETRYING_TYPES else None
-    return build_context(run.execution, cursor.state, cursor.entered, retry_count, map_item)
+    if map_item is not None:
+        return build_context(run.execution, cursor.state, cursor.entered, retry_count, map_item)
+    # A state reads the context object several times (paths, templates,
+    # Assign), so the last one built is kept for the same state visit.
+    key = (cursor.state, cursor.entered, retry_count, cursor.frames)
+    if run.context_key != key:
+        run.context = build_context(run.execution, cursor.state, cursor.entered, retry_count)
+        run.context_key = key
+    return run.context
 
 
 def leave(cursor: Cursor, state, output: Any, next_state: str | None = None):
@@ -96,7 +104,6 @@ def _pass(run, cursor: Cursor, state, raw_input: Any):
     if state.parameters is not None:
         effective = state.parameters.evaluate(effective, context, variables)
     result = effective if state.result is ABSENT else state.result
-    io.check_result_size(state.name, result)
     return complete(run, cursor, state, raw_input, result, selected=False)
 
 
