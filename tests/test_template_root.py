@@ -1,0 +1,64 @@
+"""The root template.yaml read as data: what it deploys and how it is wired to the macro's contract.
+
+`sam build` and `sam validate --lint` of it run in test_expand_sam.py.
+"""
+
+from __future__ import annotations
+
+import tomllib
+
+from heaviside.template import load_template
+from sam_macro import contract
+from tests.macro_support import REPO
+
+ROOT = load_template(REPO / "template.yaml")
+RESOURCES = ROOT["Resources"]
+
+
+def test_macro_named_heaviside():
+    macro = RESOURCES["Macro"]
+    assert macro["Type"] == "AWS::CloudFormation::Macro"
+    assert macro["Properties"]["Name"] == "Heaviside"
+    assert macro["Properties"]["FunctionName"] == {"Fn::GetAtt": ["MacroFunction", "Arn"]}
+
+
+def test_macro_function_wiring():
+    properties = RESOURCES["MacroFunction"]["Properties"]
+    assert properties["Handler"] == "sam_macro.handler.handler"
+    assert properties["Layers"] == [{"Ref": "RuntimeLayer"}]
+    variables = properties["Environment"]["Variables"]
+    assert variables[contract.MACRO_RUNTIME_LAYER_ARN] == {"Ref": "RuntimeLayer"}
+    assert variables[contract.MACRO_INVOKER_RUNTIME] == {"Ref": "PythonRuntime"}
+    assert variables[contract.MACRO_INVOKER_ARCHITECTURE] == {"Ref": "Architecture"}
+
+
+def test_runtime_layer_built_from_layer_folder():
+    layer = RESOURCES["RuntimeLayer"]
+    assert layer["Properties"]["ContentUri"] == "layer/"
+    assert layer["Metadata"]["BuildMethod"] == contract.DEFAULT_RUNTIME
+    assert layer["Properties"]["CompatibleRuntimes"] == list(contract.LAYER_RUNTIMES)
+    assert (REPO / "layer" / "heaviside").resolve() == (REPO / "heaviside").resolve()
+
+
+def test_runtime_parameters():
+    parameters = ROOT["Parameters"]
+    assert parameters["PythonRuntime"]["Default"] == contract.DEFAULT_RUNTIME
+    assert parameters["PythonRuntime"]["AllowedValues"] == list(contract.LAYER_RUNTIMES)
+    assert parameters["Architecture"]["AllowedValues"] == ["x86_64", "arm64"]
+
+
+def test_layer_arn_exported():
+    output = ROOT["Outputs"]["RuntimeLayerArn"]
+    assert output["Value"] == {"Ref": "RuntimeLayer"}
+    assert output["Export"]["Name"] == {"Fn::Sub": "${AWS::StackName}-RuntimeLayerArn"}
+
+
+def test_layer_requirements_match_pyproject():
+    """layer/requirements.txt must list the runtime dependencies of pyproject.toml; update it when they change."""
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    requirements = [
+        line.strip()
+        for line in (REPO / "layer" / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert requirements == pyproject["project"]["dependencies"]
