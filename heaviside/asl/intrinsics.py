@@ -556,8 +556,11 @@ def _math_random(call: IntrinsicCall, values: list) -> int:
 
 
 def _math_add(call: IntrinsicCall, values: list) -> int:
-    first = _round_half_up(call, values[0], "first argument")
-    second = _round_half_up(call, values[1], "second argument")
+    first, second = values
+    if type(first) is not int:
+        first = _round_half_up(call, first, "first argument")
+    if type(second) is not int:
+        second = _round_half_up(call, second, "second argument")
     if not _INT32_MIN <= first <= _INT32_MAX:
         raise _failure(call, f"the value {first} is outside the 32-bit integer range")
     if not _INT32_MIN <= second <= _INT32_MAX:
