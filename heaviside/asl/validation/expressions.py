@@ -2,20 +2,22 @@
 function calls, payload templates and JSONata expressions.
 
 The parsing itself belongs to the compilers of `heaviside.asl` (`paths`,
-`intrinsics`, `jsonata`, `timestamps`). This module calls them and turns a
-`DefinitionSyntaxError` into a `Problem` at the field's JSON path. A compiler
-that fails with any other exception is a bug in that compiler, so it is logged
-and reported as a problem too: validation never raises.
+`intrinsics`, `jsonata`, `timestamps`), the same ones the engine uses. This
+module calls them and turns a `DefinitionSyntaxError` into a `Problem` at the
+field's JSON path. Any other exception from a compiler is a bug in it, so it
+is logged and reported as a problem too, and validation does not raise.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-import re
 from typing import Any, Callable
 
 from heaviside.asl.errors import DefinitionSyntaxError
+from heaviside.asl.intrinsics import parse_intrinsic
+from heaviside.asl.jsonata import compile_jsonata
+from heaviside.asl.paths import compile_path, compile_reference_path
+from heaviside.asl.timestamps import parse_timestamp
 from heaviside.asl.validation.report import (
     INVALID_JSONATA_EXPRESSION,
     SCHEMA_VALIDATION_FAILED,
@@ -37,23 +39,6 @@ INPUT_AND_CONTEXT = frozenset({"input", "context"})
 WITH_RESULT = frozenset({"input", "context", "result"})
 WITH_ERROR_OUTPUT = frozenset({"input", "context", "errorOutput"})
 
-# Names of the intrinsic functions, used only while heaviside.asl.intrinsics
-# is not importable.
-_INTRINSIC_NAMES = frozenset(
-    {
-        "States.Format", "States.StringToJson", "States.JsonToString", "States.Array",
-        "States.ArrayPartition", "States.ArrayContains", "States.ArrayRange",
-        "States.ArrayGetItem", "States.ArrayLength", "States.ArrayUnique",
-        "States.Base64Encode", "States.Base64Decode", "States.Hash", "States.JsonMerge",
-        "States.MathRandom", "States.MathAdd", "States.StringSplit", "States.UUID",
-    }
-)  # fmt: skip
-
-# RFC 3339 date-time with an upper-case T and a zone, as Step Functions requires.
-_TIMESTAMP = re.compile(
-    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})\Z"
-)
-
 
 def check_path(report: Report, path: str, value: Any, field: str, *, nullable: bool = False) -> None:
     """Check a Path field (InputPath, OutputPath, ItemsPath, Choice Variable ...)."""
@@ -66,11 +51,11 @@ def check_path(report: Report, path: str, value: Any, field: str, *, nullable: b
     if not value.startswith("$"):
         report.add(path, f"{field} {quote(value)} is not a valid JSONPath; a path starts with '$' (for example '$.{value}').")
         return
-    _compile(report, path, "heaviside.asl.paths", "compile_path", value, f"Invalid {field}")
+    _call(report, path, compile_path, value, f"Invalid {field}")
 
 
 def check_reference_path(report: Report, path: str, value: Any, field: str, *, nullable: bool = False) -> None:
-    """Check a Reference Path field (ResultPath, and the *Path fields of numbers and timestamps)."""
+    """Check a Reference Path field: ResultPath, which writes into the state output."""
     if value is None and nullable:
         return
     if not isinstance(value, str):
@@ -80,7 +65,7 @@ def check_reference_path(report: Report, path: str, value: Any, field: str, *, n
     if not value.startswith("$"):
         report.add(path, f"{field} {quote(value)} is not a valid JSONPath; a path starts with '$' (for example '$.{value}').")
         return
-    _compile(report, path, "heaviside.asl.paths", "compile_reference_path", value, f"Invalid {field}")
+    _call(report, path, compile_reference_path, value, f"Invalid {field}")
 
 
 def check_path_or_intrinsic(
@@ -104,7 +89,7 @@ def check_path_or_intrinsic(
         if allowed_functions is not None and name is not None and name not in allowed_functions:
             report.add(path, f"{field} cannot call {name}, because the value must be a string; use one of {', '.join(sorted(allowed_functions))}.")
     elif value.startswith("$"):
-        _compile(report, path, "heaviside.asl.paths", "compile_path", value, f"Invalid path in {field}")
+        _call(report, path, compile_path, value, f"Invalid path in {field}")
     else:
         report.add(
             path,
@@ -115,16 +100,7 @@ def check_path_or_intrinsic(
 
 def check_intrinsic(report: Report, path: str, value: str, field: str) -> Any:
     """Parse an intrinsic function call; return the parsed call, or None after reporting a problem."""
-    module = _optional_module("heaviside.asl.intrinsics")
-    if module is not None and hasattr(module, "parse_intrinsic"):
-        return _call(report, path, module.parse_intrinsic, value, f"Invalid intrinsic function call in {field}")
-
-    # TODO: drop this stand-in check once heaviside.asl.intrinsics provides
-    # parse_intrinsic; it checks only the function name.
-    name = value.split("(", 1)[0].strip()
-    if name not in _INTRINSIC_NAMES or not value.rstrip().endswith(")"):
-        report.add(path, f"The intrinsic function call {quote(value)} in {field} is invalid: {quote(name)} is not an intrinsic function (names are case-sensitive).")
-    return None
+    return _call(report, path, parse_intrinsic, value, f"Invalid intrinsic function call in {field}")
 
 
 def check_payload_template(report: Report, path: str, value: Any, field: str) -> None:
@@ -146,15 +122,7 @@ def check_jsonata_text(report: Report, path: str, value: str, available: frozens
 
     `available` lists the fields of `$states` that the field may read.
     """
-    module = _optional_module("heaviside.asl.jsonata")
-    if module is None or not hasattr(module, "compile_jsonata"):
-        # TODO: drop this stand-in once heaviside.asl.jsonata provides
-        # compile_jsonata; until then only the delimiters are checked.
-        if not value[2:-2].strip():
-            report.add(path, f"The JSONata expression {quote(value)} is empty; write an expression between '{{%' and '%}}'.", INVALID_JSONATA_EXPRESSION)
-        return
-
-    expression = _call(report, path, module.compile_jsonata, value, f"The JSONata expression {quote(value)} is invalid", INVALID_JSONATA_EXPRESSION)
+    expression = _call(report, path, compile_jsonata, value, f"The JSONata expression {quote(value)} is invalid", INVALID_JSONATA_EXPRESSION)
     unavailable = sorted(set(getattr(expression, "states_fields", ())) - available)
     if unavailable:
         names = join_words([f"$states.{name}" for name in unavailable])
@@ -182,31 +150,10 @@ def check_jsonata_template(report: Report, path: str, value: Any, available: fro
 
 
 def check_timestamp(report: Report, path: str, value: str, field: str) -> None:
-    module = _optional_module("heaviside.asl.timestamps")
-    parse = getattr(module, "parse_timestamp", None) if module is not None else None
-    valid = True
-    if parse is not None:
-        try:
-            parse(value)
-        except (ValueError, OverflowError):
-            valid = False
-        except Exception:  # a bug in the parser must not become a traceback here
-            logger.warning("parse_timestamp failed unexpectedly on %r", value, exc_info=True)
-            valid = False
-    else:
-        valid = bool(_TIMESTAMP.match(value))
-    if not valid:
+    try:
+        parse_timestamp(value)
+    except (ValueError, OverflowError):
         report.add(path, f"{field} {quote(value)} is not a valid timestamp; use RFC 3339 with 'T' and a zone, such as '2026-03-14T01:59:00Z'.")
-
-
-def _compile(report: Report, path: str, module_name: str, function_name: str, text: str, message_prefix: str) -> None:
-    module = _optional_module(module_name)
-    function = getattr(module, function_name, None) if module is not None else None
-    if function is None:
-        # TODO: remove once heaviside.asl.paths lands; until then only the
-        # leading '$' of a path is checked.
-        return
-    _call(report, path, function, text, message_prefix)
 
 
 def _call(
@@ -240,23 +187,3 @@ def _quoted_body(text: str) -> str:
     if is_jsonata_text(text):
         return f"'{text[2:-2].strip()}'"
     return text
-
-
-_MODULES: dict[str, Any] = {}
-
-
-def _optional_module(name: str):
-    """Import a sibling compiler module, or return None while it does not exist yet."""
-    if name in _MODULES:
-        return _MODULES[name]
-    try:
-        module = importlib.import_module(name)
-    except ModuleNotFoundError as error:
-        if error.name != name:
-            logger.warning("%s cannot be imported (%s); its expressions are checked only roughly", name, error)
-        module = None
-    except ImportError as error:
-        logger.warning("%s cannot be imported (%s); its expressions are checked only roughly", name, error)
-        module = None
-    _MODULES[name] = module
-    return module
