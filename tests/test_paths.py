@@ -253,10 +253,10 @@ def test_reference_path_rejects_function():
         compile_reference_path("$.a.length()")
 
 
-def test_filter_matches_only_objects():
+def test_filter_matches_scalars_and_objects():
     document = {"numbers": [1, 2, 3], "mixed": [1, {"v": 2}, [3], {"v": 0}]}
 
-    assert compile_path("$.numbers[?(@ > 1)]").get(document) == []
+    assert compile_path("$.numbers[?(@ > 1)]").get(document) == [2, 3]
     assert compile_path("$.mixed[?(@.v > 1)]").get(document) == [{"v": 2}]
 
 
@@ -300,7 +300,7 @@ def test_filter_root_reference_in_nested_places():
 
     assert compile_path("$.l[?(@.x == $['want'])]").get(document) == [{"x": 2}]
     assert compile_path("$..[?(@.x == $.want)]").get(document) == [{"x": 2}, {"x": 2}]
-    assert compile_path("$.n[?(@ == $.want)]").get(document) == []
+    assert compile_path("$.n[?(@ == $.want)]").get(document) == [2]
 
 
 def test_filter_dollar_in_literals_kept():

@@ -588,7 +588,7 @@ def _compile_step(text: str, kind: str, argument: Any, is_last: bool):
     if kind == "descent":
         inner_kind, inner_argument = argument
         if inner_kind == "filter":
-            # Under recursive descent a filter tests every object below the
+            # Under recursive descent a filter tests every value below the
             # start, each once.
             predicate = _FilterStep(text, inner_argument)
             return lambda nodes, root: predicate.select_matching(
@@ -630,11 +630,11 @@ def _descendants(node: Any) -> list:
 class _FilterStep:
     """A filter segment `[?(expression)]`, evaluated with python-jsonpath.
 
-    On an array it selects the object elements that match; on an object it
-    selects the object itself when it matches (Jayway applies a filter to a
-    non-array value). Scalars and arrays never match: the AWS documentation on
-    paths states that `@` "does not match scalar values. It only matches objects."
-    A `$` in the expression is the document's root. python-jsonpath reads it as
+    On an array it selects the elements that match; on an object it selects the
+    object itself when it matches (Jayway applies a filter to a non-array value).
+    `@` matches scalars too, as in Jayway. The AWS documentation lists "`@` only
+    matches objects" among the limits of reference paths, which take no filters
+    here. A `$` in the expression is the document's root. python-jsonpath reads it as
     `_`, its name for extra data passed to a filter, because its own `$` would be
     the list of candidates.
     """
@@ -648,13 +648,13 @@ class _FilterStep:
         selected = []
         for node in nodes:
             if type(node) is list:
-                selected.extend(self._find([item for item in node if type(item) is dict], root))
+                selected.extend(self._find(node, root))
             elif type(node) is dict:
                 selected.extend(self._find([node], root))
         return selected
 
     def select_matching(self, nodes: list, root: Any) -> list:
-        return self._find([node for node in nodes if type(node) is dict], root)
+        return self._find(nodes, root)
 
     def _find(self, candidates: list, root: Any) -> list:
         import jsonpath
