@@ -575,3 +575,19 @@ def test_missing_engine_names_fix(monkeypatch):
         compile_jsonata("{% 1 %}")
     assert "pip install jlens" in str(caught.value)
     assert "python3.12" in str(caught.value)
+
+
+def test_endless_loop_times_out(monkeypatch):
+    from heaviside.asl.jsonata import expression as expression_module
+
+    monkeypatch.setattr(expression_module, "EVALUATION_TIMEOUT_SECONDS", 0.2)
+    with pytest.raises(StatesError) as caught:
+        evaluate("{% ($loop := function($x) { $loop($x) }; $loop(1)) %}", field="Output")
+    assert caught.value.error == QUERY_EVALUATION_ERROR
+    assert "threw an error during evaluation. D1012: Evaluation timeout after 200 milliseconds" in caught.value.cause
+
+
+def test_endless_recursion_overflows():
+    with pytest.raises(StatesError) as caught:
+        evaluate("{% ($deep := function($x) { 1 + $deep($x) }; $deep(1)) %}", field="Output")
+    assert "D1011: Stack overflow" in caught.value.cause

@@ -42,6 +42,12 @@ QUERY_EVALUATION_ERROR = "States.QueryEvaluationError"
 # The fields of the reserved `$states` variable.
 STATES_FIELDS = ("input", "result", "errorOutput", "context")
 
+# The longest one evaluation may run before it fails with D1012, a guard
+# against non-terminating expressions: JSONata optimises tail calls, so
+# `($f := function($x){$f($x)}; $f(1))` would otherwise loop forever.
+# NOTE: AWS's own limit is not documented; this value is heaviside's choice.
+EVALUATION_TIMEOUT_SECONDS = 10.0
+
 _OPENING = "{%"
 _CLOSING = "%}"
 
@@ -202,7 +208,7 @@ class JsonataExpression:
         # `eval` comes first so that a workflow variable named `eval` still wins.
         bindings = {"eval": None, **variables, "states": states}
         try:
-            result = self._compiled.evaluate_json(None, bindings, now=now)
+            result = self._compiled.evaluate_json(None, bindings, now=now, timeout=EVALUATION_TIMEOUT_SECONDS)
         except jlens.JlensError as error:
             raise JsonataEvaluationError(
                 self.body, field, f"threw an error during evaluation. {error.code}: {error}"
