@@ -147,6 +147,26 @@ def test_directory_is_not_a_definition(tmp_path):
     assert "directory" in single_problem(raised.value).message
 
 
+def test_file_with_byte_order_mark(tmp_path):
+    path = tmp_path / "machine.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(DEFINITION).encode("utf-8"))
+
+    assert read_definition(path) == DEFINITION
+
+
+@pytest.mark.parametrize("name", ["empty.json", "empty.yaml"])
+def test_empty_file(tmp_path, name):
+    path = tmp_path / name
+    path.write_text("  \n", encoding="utf-8")
+
+    with pytest.raises(InvalidDefinition) as raised:
+        read_definition(path)
+
+    problem = single_problem(raised.value)
+    assert problem.code == "INVALID_JSON_DESCRIPTION"
+    assert "is empty" in problem.message
+
+
 def test_non_utf8_file(tmp_path):
     path = tmp_path / "latin1.json"
     path.write_bytes(b'{"Comment": "caf\xe9"}')

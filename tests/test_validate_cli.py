@@ -58,6 +58,7 @@ def test_invalid_file_exits_one(invalid_file):
     result = run(invalid_file)
 
     assert result.returncode == 1
+    assert result.stderr == "1 file checked: 1 invalid, 0 unreadable\n"
     assert result.stdout.splitlines() == [
         f"{invalid_file}: $.States.A.ResultPath: SCHEMA_VALIDATION_FAILED: "
         "Field 'ResultPath' is not supported in a Wait state; remove it (field names are case-sensitive)."

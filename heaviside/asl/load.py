@@ -128,7 +128,9 @@ def parse_yaml(text: str, *, origin: str = "The definition") -> Any:
 
 def _read_file(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig also reads files that start with a byte order mark, as
+        # some Windows editors write them.
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise _parse_error(f"The file '{path}' was not found; check the path.") from None
     except IsADirectoryError:
@@ -140,6 +142,8 @@ def _read_file(path: Path) -> Any:
 
     logger.debug("Read definition file %s (%d characters)", path, len(text))
     origin = f"The file '{path}'"
+    if not text.strip():
+        raise _parse_error(f"{origin} is empty; write the state machine definition into it.")
     if path.suffix.lower() in YAML_SUFFIXES:
         return parse_yaml(text, origin=origin)
     return parse_json(text, origin=origin)

@@ -74,7 +74,8 @@ def _print_text(results: list[tuple[str, bool, list[Problem]]]) -> None:
     unreadable = sum(1 for _, readable, _ in results if not readable)
     invalid = sum(1 for _, readable, problems in results if readable and problems)
     if invalid or unreadable:
-        print(f"{len(results)} files checked: {invalid} invalid, {unreadable} unreadable", file=sys.stderr)
+        files = "1 file" if len(results) == 1 else f"{len(results)} files"
+        print(f"{files} checked: {invalid} invalid, {unreadable} unreadable", file=sys.stderr)
 
 
 def _print_json(results: list[tuple[str, bool, list[Problem]]]) -> None:
