@@ -55,7 +55,7 @@ def read_definition(source: Any) -> Any:
         return _read_file(source)
     if isinstance(source, bytes):
         try:
-            source = source.decode("utf-8")
+            source = source.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise _parse_error(f"The definition is not UTF-8 text ({error}); save it as UTF-8.") from None
     if isinstance(source, str):
