@@ -15,6 +15,7 @@ from heaviside.asl.validation import fields as field_tables
 from heaviside.asl.validation.report import (
     DUPLICATE_STATE_NAME,
     INVALID_STATE_NAME,
+    JSONATA,
     JSONPATH,
     MISSING_END_STATE,
     MISSING_TRANSITION_TARGET,
@@ -98,7 +99,8 @@ def _validate(raw: Any, report: Report) -> None:
     language = raw.get("QueryLanguage", JSONPATH)
     if language not in QUERY_LANGUAGES:
         report.add("$.QueryLanguage", f"QueryLanguage must be \"JSONPath\" or \"JSONata\", not {describe(language)}.")
-        language = JSONPATH
+        # As for a state, any value other than "JSONPath" selects JSONata.
+        language = JSONATA
 
     checker = MachineChecker(report)
     checker.check_machine("$", raw, None, "state machine", Scope(language))
@@ -144,7 +146,8 @@ class MachineChecker:
         whose fields the caller checks."""
         report = self.report
         if not isinstance(machine, dict):
-            report.add(path, f"{with_article(kind)[0].upper()}{with_article(kind)[1:]} must be an object with StartAt and States, not {describe(machine)}.")
+            described_kind = with_article(kind)
+            report.add(path, f"{described_kind[0].upper()}{described_kind[1:]} must be an object with StartAt and States, not {describe(machine)}.")
             return
         if allowed_fields is not None:
             for field in machine:
@@ -156,7 +159,7 @@ class MachineChecker:
         states = machine.get("States")
         states_path = join(path, "States")
         if "States" not in machine:
-            report.add(path, f"This {kind} has no States; add an object of state names to states.")
+            report.add(path, f"This {kind} has no States; add a States object that maps state names to states.")
             states = None
         elif not isinstance(states, dict) or not states:
             report.add(states_path, f"States must be an object with at least one state, not {describe(states)}.")
