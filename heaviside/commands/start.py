@@ -38,7 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--wait",
         type=float,
         metavar="SECONDS",
-        help="wait up to SECONDS for the execution to end and print its outcome, like StartSyncExecution",
+        help="wait up to SECONDS for the execution to end and print its description, like StartSyncExecution; "
+        "the invoker's own timeout limits the wait",
     )
 
 
@@ -78,9 +79,13 @@ def main(args: argparse.Namespace) -> int:
 
 
 def start_request(execution_input: Any, name: str | None, wait_seconds: float | None) -> dict:
-    """Build the invoker's start request."""
-    # TODO: check the field names against heaviside.runtime.invoker once it exists.
-    request: dict[str, Any] = {"input": execution_input}
+    """Build the invoker's start request.
+
+    ``stateMachine`` is null, so the invoker starts the machine it was
+    deployed for, whatever its ``Name`` (the invoker tells a start request
+    from its other events by the presence of that key).
+    """
+    request: dict[str, Any] = {"stateMachine": None, "input": execution_input}
     if name is not None:
         request["name"] = name
     if wait_seconds is not None:
