@@ -887,3 +887,24 @@ def test_join_failure_error_depends_on_tolerance():
     error, cause = tolerant.join_failure("E", "c")
     assert error == "States.ExceedToleratedFailureThreshold"
     assert "threshold" in cause
+
+
+def test_distributed_map_children_start_fresh():
+    raw = machine(
+        ("Init", {"Type": "Pass", "Assign": {"outer": 1}}),
+        (
+            "M",
+            {
+                "Type": "Map",
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "W",
+                    "States": {"W": {"Type": "Task", "Resource": "f", "End": True}},
+                },
+            },
+        ),
+    )
+    _, _, actions = begin(raw, [1])
+    child = only(actions, Fork).children[0]
+    assert child.cursor.scopes == ({},)
+    assert child.cursor.event_id == 1

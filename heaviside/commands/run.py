@@ -13,10 +13,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import logging
 import re
 import sys
 from pathlib import Path
 from typing import Any, Callable
+
+logger = logging.getLogger(__name__)
 
 EXIT_SUCCEEDED = 0
 EXIT_FAILED = 1
@@ -84,6 +87,14 @@ def main(args: argparse.Namespace) -> int:
         execution = run(document, execution_input, functions=functions, time_scale=args.time_scale, names=names, trace=trace)
     except InvalidDefinition as error:
         print(f"heaviside run: {path}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as error:  # a fault in heaviside itself, reported without a traceback
+        logger.debug("heaviside run failed on %s", path, exc_info=True)
+        print(
+            f"heaviside run: {path}: internal error {type(error).__name__}: {error}; "
+            "run with the logging level DEBUG for the traceback and report it",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     print(json.dumps(execution.to_json(), indent=2, ensure_ascii=False))
     return EXIT_SUCCEEDED if execution.status == SUCCEEDED else EXIT_FAILED

@@ -80,9 +80,10 @@ def execute_map(run, cursor: Cursor, state, raw_input: Any):
 
     inputs = _iteration_inputs(run, cursor, state, items, effective, raw_input, variables)
     join_id = _join_id(cursor)
-    start_at = state.branches[0].start_at
+    body = state.branches[0]
+    distributed = body.processor_config is not None and body.processor_config.mode == "DISTRIBUTED"
     children = tuple(
-        ForkChild(index, _child_cursor(cursor, join_id, index, start_at, 2), item_input)
+        ForkChild(index, _child_cursor(cursor, join_id, index, body.start_at, 2, distributed), item_input)
         for index, item_input in enumerate(inputs)
     )
     return _run_children(
@@ -147,14 +148,21 @@ def _join_id(cursor: Cursor) -> str:
     return f"{parent}/{cursor.state}@{cursor.transitions}.{cursor.retry_count}"
 
 
-def _child_cursor(cursor: Cursor, join_id: str, index: int, start_at: str, started_events: int) -> Cursor:
+def _child_cursor(
+    cursor: Cursor, join_id: str, index: int, start_at: str, started_events: int, distributed: bool = False
+) -> Cursor:
+    frames = cursor.frames + (Frame(join_id, index),)
+    if distributed:
+        # A distributed Map's iterations are child executions: they cannot
+        # read the parent's variables, and their history starts again at 1.
+        return Cursor(state=start_at, frames=frames)
     # The history has ParallelStateStarted, or MapStateStarted and
     # MapIterationStarted, between the parent's entry and the child's first
     # state. NOTE: ids are exact for the first child only; AWS interleaves the
     # events of concurrent children, which a child cursor cannot know.
     return Cursor(
         state=start_at,
-        frames=cursor.frames + (Frame(join_id, index),),
+        frames=frames,
         scopes=cursor.scopes + ({},),
         event_id=cursor.event_id + started_events,
     )
