@@ -91,8 +91,8 @@ def main(args: argparse.Namespace) -> int:
     except Exception as error:  # a fault in heaviside itself, reported without a traceback
         logger.debug("heaviside run failed on %s", path, exc_info=True)
         print(
-            f"heaviside run: {path}: internal error {type(error).__name__}: {error}; "
-            "run with the logging level DEBUG for the traceback and report it",
+            f"heaviside run: {path}: internal error {type(error).__name__}: {error}. "
+            "This is a fault in heaviside; please report it with the definition and the input.",
             file=sys.stderr,
         )
         return EXIT_USAGE
