@@ -1,0 +1,202 @@
+"""Whole executions through the Lambda runtime: invoker, envelopes over HTTP, moto stores, the local endpoint."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+
+from heaviside.runtime.decorator import current
+from heaviside.runtime.testing import LambdaTestBed, run_through_lambda
+from tests.fixtures_aws import moto_server  # noqa: F401
+
+ARN = "arn:aws:lambda:us-east-1:111111111111:function:"
+
+
+def echo(event, context):
+    return event
+
+
+def add(event, context):
+    return {"sum": event["a"] + event["b"]}
+
+
+def fail_twice(event, context):
+    if current().retry_count < 2:
+        raise ConnectionError(f"attempt {current().retry_count} failed")
+    return {"attempts": current().retry_count + 1}
+
+
+def record_call(event, context):
+    with open(os.environ["RECORD_FILE"], "a") as file:
+        file.write(json.dumps(event) + "\n")
+    return event
+
+
+def _task(name, **fields):
+    return {"Type": "Task", "Resource": ARN + name, **fields}
+
+
+def test_linear_chain(moto_server):
+    definition = {
+        "StartAt": "Prepare",
+        "States": {
+            "Prepare": {"Type": "Pass", "Result": {"a": 1, "b": 2}, "ResultPath": "$.numbers", "Next": "Add"},
+            "Add": _task("add", InputPath="$.numbers", ResultPath="$.result", Next="Echo"),
+            "Echo": _task("echo", Parameters={"total.$": "$.result.sum", "id.$": "$.id"}, End=True),
+        },
+    }
+    execution = run_through_lambda(
+        definition, {"id": "x1"}, functions={"add": add, "echo": echo}, aws_endpoint=moto_server
+    )
+
+    assert execution.status == "SUCCEEDED"
+    assert execution.output == {"total": 3, "id": "x1"}
+
+
+def test_parallel_and_map_with_max_concurrency(moto_server):
+    definition = {
+        "StartAt": "Both",
+        "States": {
+            "Both": {
+                "Type": "Parallel",
+                "Branches": [
+                    {
+                        "StartAt": "Each",
+                        "States": {
+                            "Each": {
+                                "Type": "Map",
+                                "ItemsPath": "$.items",
+                                "MaxConcurrency": 2,
+                                "ItemProcessor": {"StartAt": "Echo", "States": {"Echo": _task("echo", End=True)}},
+                                "End": True,
+                            }
+                        },
+                    },
+                    {"StartAt": "Add", "States": {"Add": _task("add", InputPath="$.pair", End=True)}},
+                    {"StartAt": "Constant", "States": {"Constant": {"Type": "Pass", "Result": "c", "End": True}}},
+                ],
+                "End": True,
+            }
+        },
+    }
+    execution = run_through_lambda(
+        definition,
+        {"items": [1, 2, 3, 4, 5], "pair": {"a": 2, "b": 3}},
+        functions={"echo": echo, "add": add},
+        aws_endpoint=moto_server,
+    )
+
+    assert execution.status == "SUCCEEDED"
+    assert execution.output == [[1, 2, 3, 4, 5], {"sum": 5}, "c"]
+
+
+def test_retry_until_success(moto_server):
+    definition = {
+        "StartAt": "Flaky",
+        "States": {
+            "Flaky": _task(
+                "flaky",
+                Retry=[{"ErrorEquals": ["ConnectionError"], "IntervalSeconds": 1, "MaxAttempts": 3}],
+                End=True,
+            )
+        },
+    }
+    execution = run_through_lambda(
+        definition, {}, functions={"flaky": fail_twice}, time_scale=0.01, aws_endpoint=moto_server
+    )
+
+    assert execution.status == "SUCCEEDED"
+    assert execution.output == {"attempts": 3}
+
+
+def test_catch_handler_error(moto_server):
+    definition = {
+        "StartAt": "Flaky",
+        "States": {
+            "Flaky": _task("flaky", Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Recover"}], End=True),
+            "Recover": {"Type": "Pass", "End": True},
+        },
+    }
+    execution = run_through_lambda(definition, {}, functions={"flaky": fail_twice}, aws_endpoint=moto_server)
+
+    assert execution.status == "SUCCEEDED"
+    assert execution.output["Error"] == "ConnectionError"
+    assert json.loads(execution.output["Cause"])["errorMessage"] == "attempt 0 failed"
+
+
+def test_wait_through_delay_queue(moto_server):
+    definition = {
+        "StartAt": "Wait",
+        "States": {
+            "Wait": {"Type": "Wait", "Seconds": 2, "Next": "Echo"},
+            "Echo": _task("echo", End=True),
+        },
+    }
+    began = time.monotonic()
+    with LambdaTestBed(
+        {"echo": echo}, time_scale=0.5, aws_endpoint=moto_server, environment={"HEAVISIDE_SLEEP_THRESHOLD": "0"}
+    ) as bed:
+        execution = bed.wait(bed.start(definition, {"n": 1}), timeout=60)
+        invoker_calls = bed.endpoint.stats["invocations:heaviside-invoker"]
+
+    assert execution.status == "SUCCEEDED"
+    assert execution.output == {"n": 1}
+    assert time.monotonic() - began >= 1.0
+    assert invoker_calls >= 2
+
+
+def test_lambda_invoke_integration(moto_server):
+    definition = {
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": "echo", "Payload": {"k.$": "$.k"}},
+                "ResultSelector": {"payload.$": "$.Payload", "status.$": "$.StatusCode"},
+                "End": True,
+            }
+        },
+    }
+    execution = run_through_lambda(definition, {"k": "v"}, functions={"echo": echo}, aws_endpoint=moto_server)
+
+    assert execution.status == "SUCCEEDED"
+    assert execution.output == {"payload": {"k": "v"}, "status": 200}
+
+
+def test_missing_function(moto_server):
+    definition = {"StartAt": "Call", "States": {"Call": _task("absent", End=True)}}
+    execution = run_through_lambda(definition, {}, functions={"echo": echo}, aws_endpoint=moto_server)
+
+    assert execution.status == "FAILED"
+    assert execution.error == "Lambda.ResourceNotFoundException"
+
+
+def test_invalid_definition_raises(moto_server):
+    from heaviside.asl.errors import InvalidDefinition
+
+    with pytest.raises(InvalidDefinition):
+        run_through_lambda({"StartAt": "Nowhere", "States": {}}, {}, aws_endpoint=moto_server)
+
+
+def test_start_by_name_is_idempotent_and_describe(moto_server, tmp_path):
+    record_file = tmp_path / "calls.jsonl"
+    definition = {"StartAt": "Record", "States": {"Record": _task("record", End=True)}}
+    with LambdaTestBed(
+        {"record": record_call}, aws_endpoint=moto_server, environment={"RECORD_FILE": str(record_file)}
+    ) as bed:
+        first = bed.start(definition, {"n": 1}, state_machine="Orders", name="order-1")
+        second = bed.start(definition, {"n": 2}, state_machine="Orders", name="order-1")
+        execution = bed.wait(first)
+        description = bed.invoke({"executionArn": first})
+
+    assert first == second == "arn:aws:states:us-east-1:111111111111:execution:Orders:order-1"
+    assert execution.output == {"n": 1}
+    assert record_file.read_text().splitlines() == ['{"n": 1}']
+    assert description["status"] == "SUCCEEDED"
+    assert description["output"] == {"n": 1}
+    assert description["input"] == {"n": 1}
+    assert description["stopDate"] >= description["startDate"]
