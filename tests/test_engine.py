@@ -908,3 +908,14 @@ def test_distributed_map_children_start_fresh():
     child = only(actions, Fork).children[0]
     assert child.cursor.scopes == ({},)
     assert child.cursor.event_id == 1
+
+
+def test_endless_control_loop_hits_history_limit():
+    raw = {
+        "StartAt": "A",
+        "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Next": "A"}},
+    }
+    _, _, actions = begin(raw)
+    failure = only(actions, Fail)
+    assert failure.error == "States.Runtime"
+    assert "25000 history events" in failure.cause

@@ -37,6 +37,14 @@ from heaviside.engine.retry import handle_failure
 
 logger = logging.getLogger(__name__)
 
+# Step Functions ends a Standard execution whose history reaches 25,000 events
+# (Step Functions quotas). Express executions have no history limit but run
+# at most 5 minutes, so a higher cap only keeps a loop of control states from
+# running forever inside one call. NOTE: AWS's error name and message for the
+# history limit are not recorded here; States.Runtime is an assumption.
+MAX_STANDARD_EVENTS = 25_000
+MAX_EXPRESS_EVENTS = 1_000_000
+
 
 def start(program: Program, execution: ExecutionInfo, now: datetime) -> list[Action]:
     """Begin `execution` at the definition's StartAt state."""
@@ -111,6 +119,8 @@ class Run:
         """Turn an outcome into actions, entering further states while the outcome is a transition."""
         while True:
             if isinstance(outcome, Transition):
+                if outcome.cursor.event_id >= self.max_events:
+                    return [self.fail(outcome.cursor, *self.history_limit_error())]
                 cursor = self.enter(outcome.cursor)
                 outcome = self.execute(cursor, outcome.output)
                 continue
@@ -119,6 +129,19 @@ class Run:
             if isinstance(outcome, StateFailure):
                 return [self.fail(outcome.cursor, outcome.error, outcome.cause)]
             return outcome
+
+    @property
+    def max_events(self) -> int:
+        if self.execution.execution_type == "EXPRESS":
+            return MAX_EXPRESS_EVENTS
+        return MAX_STANDARD_EVENTS
+
+    def history_limit_error(self) -> tuple[str, str]:
+        return (
+            "States.Runtime",
+            f"The execution reached the limit of {self.max_events} history events; "
+            "a loop of states that never ends is the usual cause.",
+        )
 
     def enter(self, cursor: Cursor) -> Cursor:
         if cursor.state not in self.program.states:
