@@ -335,3 +335,11 @@ def test_time_scale_must_be_positive():
     definition = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
     with pytest.raises(ValueError, match="time_scale"):
         run(definition, {}, time_scale=0)
+
+
+def test_unserialisable_result_is_marshal_error():
+    definition = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "s", "End": True}}}
+    execution = run(definition, {}, functions={"s": lambda e, c: {1, 2}}, time_scale=FAST)
+    assert execution.status == FAILED
+    assert execution.error == "Runtime.MarshalError"
+    assert "Unable to marshal response" in json.loads(execution.cause)["errorMessage"]

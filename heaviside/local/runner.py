@@ -318,7 +318,6 @@ class _Runner:
     def _invoke(self, token: int, handler: Callable, action: DispatchTask, context: LambdaContext) -> None:
         try:
             result = handler(action.payload, context)
-            event: Any = TaskSucceeded(_as_json(result), context.aws_request_id)
         except Exception as error:  # the handler's own failure becomes the Task's error
             logger.info(
                 "execution %s: function %s for state %s raised %s: %s",
@@ -328,7 +327,9 @@ class _Runner:
                 type(error).__name__,
                 error,
             )
-            event = FunctionFailed(_error_payload(error, context.aws_request_id), context.aws_request_id)
+            event: Any = FunctionFailed(_error_payload(error, context.aws_request_id), context.aws_request_id)
+        else:
+            event = _result_event(result, context.aws_request_id)
         if self.tasks.pop(token, False):
             self.events.put((action.cursor, event))
 
@@ -392,6 +393,20 @@ def _function_name(function: str) -> str:
         if position + 1 < len(parts):
             return parts[position + 1]
     return function
+
+
+def _result_event(result: Any, request_id: str) -> Any:
+    """Return the event for a handler's return value, failing as Lambda does when it is not JSON."""
+    try:
+        return TaskSucceeded(_as_json(result), request_id)
+    except (TypeError, ValueError) as error:
+        payload = {
+            "errorMessage": f"Unable to marshal response: {error}",
+            "errorType": "Runtime.MarshalError",
+            "requestId": request_id,
+            "stackTrace": [],
+        }
+        return FunctionFailed(payload, request_id)
 
 
 def _as_json(result: Any) -> Any:
