@@ -63,7 +63,7 @@ _VALIDATION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:{}"
 
 
 class DefinitionSource(Protocol):
-    """Where DefinitionUri files and AWS::Include locations are read from."""
+    """Reader of DefinitionUri files and AWS::Include locations."""
 
     def read_uri(self, uri: Any) -> Any:
         """Return the parsed definition that `uri` (a DefinitionUri value) names; raise ValueError with the reason."""
@@ -578,9 +578,9 @@ def _execution_role(
     return None
 
 
-def _parameter_values(parameters: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+def _parameter_values(parameters: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     values = {name: spec.get("Default") for name, spec in parameters.items() if isinstance(spec, dict)}
-    values.update(given)
+    values.update(overrides)
     for name, value in values.items():
         if isinstance(value, str):
             try:

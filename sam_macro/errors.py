@@ -30,5 +30,5 @@ class MacroError(HeavisideError):
 
     @classmethod
     def configuration(cls, message: str) -> "MacroError":
-        """An error in how the macro itself is deployed, not in the template."""
+        """Report a problem in how the macro itself is deployed, not in the template."""
         return cls([TemplateProblem("Heaviside macro", "", message)])

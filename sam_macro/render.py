@@ -29,7 +29,7 @@ LAYER_DIR = "runtime-layer"
 SHARED_IDS = (BUCKET_ID, BUCKET_POLICY_ID, TABLE_ID, DELAY_QUEUE_ID, DELAY_DEAD_LETTER_QUEUE_ID, LAYER_ID)
 
 # The invoker starts executions, resumes them after delays and handles the
-# failure records of task functions; a synchronous start may wait for the
+# failure records of task functions. A synchronous start may wait for the
 # result, hence the long timeout.
 INVOKER_TIMEOUT_SECONDS = 300
 INVOKER_MEMORY_MB = 512
@@ -84,12 +84,12 @@ def render_template(template: dict[str, Any], model: TemplateModel, code: MacroC
     if not model.machines:
         return rendering
 
-    taken = [logical_id for logical_id in SHARED_IDS if logical_id in resources]
-    if taken:
+    reserved_ids = [logical_id for logical_id in SHARED_IDS if logical_id in resources]
+    if reserved_ids:
         raise MacroError(
             [
                 TemplateProblem(logical_id, "", "this logical id is reserved for a resource heaviside creates; rename it")
-                for logical_id in taken
+                for logical_id in reserved_ids
             ]
         )
 
@@ -289,7 +289,7 @@ from {module} import {function}  # noqa: E402,F401
 # The invoker's entry point as `heaviside expand` writes it next to definition.json.
 LOCAL_ENTRY_POINT = '''"""Entry point of the heaviside invoker of the state machine {machine}.
 
-Written by `heaviside expand`. definition.json holds the definition with
+Written by `heaviside expand`. definition.json contains the definition with
 ${{name}} placeholders; CloudFormation resolves their values into
 HEAVISIDE_DEFINITION_SUBSTITUTIONS at deploy time, and this module fills them
 in (as Fn::Sub does, ${{!name}} stands for a literal ${{name}}) before it hands
@@ -421,10 +421,10 @@ def _wire_task_function(resources: dict[str, Any], function: TaskFunction, layer
 def _policy(owner: str, role: Any, statements: list[dict[str, Any]]) -> dict[str, Any]:
     """An IAM policy attached to the role after the functions exist.
 
-    A separate resource instead of the function's Policies because task
-    functions invoke each other: with the permissions inside each function's
-    role, two functions that invoke each other would depend on each other's
-    ARNs before either exists, a circular dependency CloudFormation rejects.
+    The policy is a separate resource, not part of the function's Policies,
+    because task functions invoke each other. With the permissions inside each
+    function's role, two functions that invoke each other would each depend on
+    the other's ARN, a circular dependency that CloudFormation rejects.
     """
     return {
         "Type": "AWS::IAM::Policy",
@@ -481,8 +481,8 @@ def _store_statements() -> list[dict[str, Any]]:
             ],
         },
         {
-            # Without ListBucket, S3 answers a read of a missing key with 403
-            # instead of 404, and the runtime could not tell "not stored yet".
+            # Without ListBucket, S3 returns 403 instead of 404 for a missing
+            # key, so the runtime could not tell that a definition is not stored yet.
             "Sid": "ListBucket",
             "Effect": "Allow",
             "Action": "s3:ListBucket",

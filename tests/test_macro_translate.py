@@ -2,7 +2,7 @@
 
 Every example application and every template under tests/templates is
 expanded for both targets (the deployed macro and `heaviside expand`),
-translated by the SAM translator, and linted by cfn-lint; the translated
+translated by the SAM translator, and linted by cfn-lint. The translated
 resources are then checked for what heaviside promises: the invoker, the
 stores, least-privilege policies and the asynchronous invoke settings.
 """

@@ -200,7 +200,12 @@ def _relocate_includes(value: Any, move: Any) -> None:
 
 def _remaining_transforms(transform: Any) -> list[Any]:
     """Return the Transform list without Heaviside; raise ValueError when SAM does not follow it."""
-    transforms = [] if transform is None else (transform if isinstance(transform, list) else [transform])
+    if transform is None:
+        transforms = []
+    elif isinstance(transform, list):
+        transforms = transform
+    else:
+        transforms = [transform]
     names = [item.get("Name") if isinstance(item, dict) else item for item in transforms]
     if HEAVISIDE_TRANSFORM in names and SAM_TRANSFORM in names:
         if names.index(SAM_TRANSFORM) < names.index(HEAVISIDE_TRANSFORM):
