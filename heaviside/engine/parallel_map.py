@@ -158,8 +158,9 @@ def _child_cursor(
         return Cursor(state=start_at, frames=frames)
     # The history has ParallelStateStarted, or MapStateStarted and
     # MapIterationStarted, between the parent's entry and the child's first
-    # state. NOTE: ids are exact for the first child only; AWS interleaves the
-    # events of concurrent children, which a child cursor cannot know.
+    # state. NOTE: ids are exact for the first child only, because AWS
+    # interleaves the events of concurrent children. The parent's count after
+    # the join leaves out the children's events.
     return Cursor(
         state=start_at,
         frames=frames,
