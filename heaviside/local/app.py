@@ -895,8 +895,8 @@ class ProgressPrinter:
 
     Without `verbose`, the states inside a Map's iterations are not printed one
     by one. Instead, the Map prints how many iterations have started: at the
-    first, then at most once per `interval` seconds of real time, and once more
-    when the execution enters a state outside the Map.
+    first, then at most once per `interval` seconds of real time, and whenever
+    a state outside every Map is entered or the run ends, if the count changed.
     """
 
     def __init__(self, definition: dict, *, verbose: bool = False, interval: float = 1.0):
@@ -907,33 +907,38 @@ class ProgressPrinter:
         self.inside_map: set[str] = set()
         self._index_maps(definition, inside=False)
         self.started: dict[str, int] = {}
+        # Per Map state: the count last printed and when (time.monotonic()).
         self.printed: dict[str, tuple[int, float]] = {}
         self._lock = threading.Lock()
 
     def state_entered(self, seconds: float, state_type: str, state: str) -> None:
         with self._lock:
+            if state in self.iteration_starts.values():
+                # A Map entered again (in a loop) counts its iterations afresh.
+                self.started[state] = 0
+                self.printed.pop(state, None)
+
             map_state = self.iteration_starts.get(state)
             if map_state is not None:
                 self.started[map_state] = self.started.get(map_state, 0) + 1
                 if not self.verbose:
                     self._print_progress(map_state, seconds, final=False)
+
+            if state not in self.inside_map:
+                self._flush(seconds)
             if self.verbose or state not in self.inside_map:
-                if state not in self.inside_map:
-                    self._flush(seconds)
                 _print_status(f"{seconds:10.3f}s  {state_type:<8}  {state}")
 
     def finish(self) -> None:
-        """Print the final iteration counts that are not printed yet."""
+        """Print the iteration counts that changed since they were last printed."""
         with self._lock:
             self._flush(None)
 
     def _flush(self, seconds: float | None) -> None:
         if self.verbose:
             return
-        for map_state in list(self.started):
+        for map_state in self.started:
             self._print_progress(map_state, seconds, final=True)
-            del self.started[map_state]
-            self.printed.pop(map_state, None)
 
     def _print_progress(self, map_state: str, seconds: float | None, final: bool) -> None:
         count = self.started[map_state]
