@@ -919,3 +919,34 @@ def test_endless_control_loop_hits_history_limit():
     failure = only(actions, Fail)
     assert failure.error == "States.Runtime"
     assert "25000 history events" in failure.cause
+
+
+def test_event_ids_continue_after_inline_map_and_parallel():
+    branch = {"StartAt": "X", "States": {"X": {"Type": "Pass", "End": True}}}
+    raw = machine(
+        ("M", {"Type": "Map", "ItemProcessor": branch}),
+        ("P", {"Type": "Parallel", "Branches": [branch, branch]}),
+        ("Bad", {"Type": "Pass", "InputPath": "$.missing"}),
+    )
+    _, _, actions = begin(raw, [1, 2])
+    # Map: entered 2, MapStateStarted 3, two iterations of 4 events (4-7, 8-11),
+    # MapStateSucceeded 12, exited 13. Parallel: entered 14, started 15, two
+    # branches of 2 events (16-19), succeeded 20, exited 21. Bad: entered 22.
+    assert "(entered at the event id #22)" in only(actions, Fail).cause
+
+
+def test_event_ids_continue_after_forked_map():
+    raw = machine(
+        ("M", {"Type": "Map", "ItemProcessor": {"StartAt": "W", "States": {"W": {"Type": "Task", "Resource": "f", "End": True}}}}),
+        ("Bad", {"Type": "Pass", "InputPath": "$.missing"}),
+    )
+    program, execution, actions = begin(raw, [1])
+    fork = only(actions, Fork)
+    child = fork.children[0]
+    dispatch = only(advance(program, execution, child.cursor, Enter(child.input), NOW), DispatchTask)
+    arrival = only(advance(program, execution, dispatch.cursor, TaskSucceeded({}), NOW), Arrive)
+    # Task entered 5, scheduled 6, started 7, succeeded 8, exited 9.
+    assert arrival.events == 5
+    failure = only(advance(program, execution, fork.cursor, JoinCompleted([{}], arrival.events), NOW), Fail)
+    # MapIterationSucceeded 10, MapStateSucceeded 11, exited 12, Bad entered 13.
+    assert "(entered at the event id #13)" in failure.cause

@@ -35,8 +35,10 @@ API
     - ``TaskFailed(error, cause)``: any other failure of the task, for
       example ``States.Timeout`` when the driver enforced `timeout_seconds`;
     - ``DelayElapsed()``: a `ScheduleDelay` is due;
-    - ``JoinCompleted(outputs)``: every child of a `Fork` arrived; `outputs`
-      is in index order;
+    - ``JoinCompleted(outputs, events)``: every child of a `Fork` arrived;
+      `outputs` is in index order and `events` the sum of the arrivals'
+      `events` (None when not counted: later history event ids then leave
+      out the children's events);
     - ``JoinFailed(error, cause)``: a child failed (beyond the tolerated
       failures of a Map); the engine applies the state's Retry and Catch.
 
@@ -58,9 +60,10 @@ Both functions return a list of actions for the driver to perform:
   ``JoinFailed(*fork.join_failure(error, cause))`` instead and drop later
   arrivals. `kind` is ``"branch"``
   (Parallel) or ``"iteration"`` (Map).
-- ``Arrive(join_id, index, output, failed, error, cause)``: a child
+- ``Arrive(join_id, index, output, failed, error, cause, events)``: a child
   finished, with `output` on success, or with `failed` set and
-  `error`/`cause` (either may be None) on failure;
+  `error`/`cause` (either may be None) on failure; `events` counts the
+  history events it added;
 - ``Succeed(output)``, ``Fail(error, cause)``: the execution ended;
 - ``TimedOut()``: the execution's own TimeoutSeconds elapsed.
 

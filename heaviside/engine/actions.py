@@ -91,7 +91,11 @@ class Fork:
 
 @dataclass(frozen=True)
 class Arrive:
-    """A child finished: `output` when it succeeded; when `failed`, `error` and `cause` (either may be None)."""
+    """A child finished: `output` when it succeeded; when `failed`, `error` and `cause` (either may be None).
+
+    `events` is the number of history events the child added; a driver sums
+    them into `JoinCompleted.events`.
+    """
 
     join_id: str
     index: int
@@ -99,6 +103,7 @@ class Arrive:
     failed: bool = False
     error: str | None = None
     cause: str | None = None
+    events: int = 0
 
 
 @dataclass(frozen=True)

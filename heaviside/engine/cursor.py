@@ -14,10 +14,16 @@ from heaviside.engine.errors import EngineError
 
 @dataclass(frozen=True)
 class Frame:
-    """An enclosing Parallel branch or Map iteration: the join it arrives at, and its index."""
+    """An enclosing Parallel branch or Map iteration: the join it arrives at, and its index.
+
+    `first_event_id` is the history event id the child started at, so its
+    arrival can report how many events it added (0 for a distributed Map's
+    child executions, whose events are not in the parent's history).
+    """
 
     join_id: str
     index: int
+    first_event_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,7 @@ class Cursor:
     def to_json(self) -> dict:
         data: dict[str, Any] = {"s": self.state}
         if self.frames:
-            data["f"] = [[frame.join_id, frame.index] for frame in self.frames]
+            data["f"] = [_frame_json(frame) for frame in self.frames]
         if any(self.retries):
             data["r"] = list(self.retries)
         if self.entered:
@@ -98,7 +104,7 @@ class Cursor:
     def from_json(cls, data: dict) -> "Cursor":
         """Rebuild a cursor from `to_json()` output; raises `EngineError` when it is malformed."""
         try:
-            frames = tuple(Frame(str(join_id), int(index)) for join_id, index in data.get("f", ()))
+            frames = tuple(Frame(str(item[0]), int(item[1]), int(item[2]) if len(item) > 2 else 0) for item in data.get("f", ()))
             scopes = tuple(dict(scope) for scope in data.get("v", ({},)))
             return cls(
                 state=str(data["s"]),
@@ -115,3 +121,9 @@ class Cursor:
             raise EngineError(
                 f"invalid cursor data {data!r} ({error}); pass the dict that Cursor.to_json() returned"
             ) from error
+
+
+def _frame_json(frame: Frame) -> list:
+    if frame.first_event_id:
+        return [frame.join_id, frame.index, frame.first_event_id]
+    return [frame.join_id, frame.index]

@@ -56,9 +56,15 @@ class DelayElapsed:
 
 @dataclass(frozen=True)
 class JoinCompleted:
-    """Every child of a Fork arrived; `outputs` lists their outputs by index."""
+    """Every child of a Fork arrived; `outputs` lists their outputs by index.
+
+    `events` is the sum of the children's `Arrive.events`, which keeps the
+    history event ids in later error causes exact; None when the driver does
+    not count them.
+    """
 
     outputs: list
+    events: int | None = None
 
 
 @dataclass(frozen=True)

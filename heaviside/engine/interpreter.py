@@ -197,7 +197,7 @@ class Run:
             if isinstance(event, DelayElapsed):
                 return state_types.delay_elapsed(self, cursor, state)
             if isinstance(event, JoinCompleted):
-                return state_types.join_completed(self, cursor, state, event.outputs)
+                return state_types.join_completed(self, cursor, state, event.outputs, event.events)
             if isinstance(event, JoinFailed):
                 return handle_failure(self, cursor, state, raw_input, event.error, event.cause)
         except StatesError as error:
@@ -216,15 +216,21 @@ class Run:
     def finish(self, cursor: Cursor, output: Any) -> Action:
         if cursor.frames:
             frame = cursor.frames[-1]
-            return Arrive(frame.join_id, frame.index, output=output)
+            return Arrive(frame.join_id, frame.index, output=output, events=_child_events(cursor))
         logger.info("execution %s succeeded", self.execution.id)
         return Succeed(output)
 
     def fail(self, cursor: Cursor, error: str | None, cause: str | None) -> Action:
         if cursor.frames:
             frame = cursor.frames[-1]
-            return Arrive(frame.join_id, frame.index, failed=True, error=error, cause=cause)
+            return Arrive(frame.join_id, frame.index, failed=True, error=error, cause=cause, events=_child_events(cursor))
         logger.info("execution %s failed in state %s: %s", self.execution.id, cursor.state, error)
         # AWS leaves an empty cause out of the execution's failure (a Task
         # timeout's cause is "" in the error output, and absent here).
         return Fail(error, cause or None)
+
+
+def _child_events(cursor: Cursor) -> int:
+    """Return the history events a child added since it started (0 for a child execution)."""
+    first = cursor.frames[-1].first_event_id
+    return cursor.event_id - first if first else 0

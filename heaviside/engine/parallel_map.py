@@ -91,11 +91,30 @@ def execute_map(run, cursor: Cursor, state, raw_input: Any):
     )
 
 
-def join_completed(run, cursor: Cursor, state, outputs: list):
+def join_completed(run, cursor: Cursor, state, outputs: list, events: int | None = None):
     from heaviside.engine.states import complete
 
     raw_input = cursor.input
-    return complete(run, cursor.with_changes(input=None), state, raw_input, list(outputs))
+    cursor = cursor.with_changes(input=None)
+    if events is not None:
+        cursor = cursor.with_changes(event_id=cursor.event_id + _join_events(state, len(outputs), events))
+    return complete(run, cursor, state, raw_input, list(outputs))
+
+
+def _join_events(state, children: int, child_events: int) -> int:
+    """Return the history events of a finished Parallel or Map, besides its StateEntered and StateExited.
+
+    A Parallel adds ParallelStateStarted and ParallelStateSucceeded around its
+    branches' events. A Map adds MapStateStarted and MapStateSucceeded, and a
+    MapIterationStarted and MapIterationSucceeded around each iteration.
+    """
+    per_child = 2 if state.type == "Map" and not _is_distributed(state) else 0
+    return 2 + child_events + per_child * children
+
+
+def _is_distributed(state) -> bool:
+    config = state.branches[0].processor_config if state.branches else None
+    return config is not None and config.mode == "DISTRIBUTED"
 
 
 def _run_children(run, cursor, state, raw_input, join_id, kind, children, max_concurrency, tolerated_count, tolerated_percentage):
@@ -113,11 +132,19 @@ def _run_children(run, cursor, state, raw_input, join_id, kind, children, max_co
 
     outputs = []
     failures = 0
+    events = 0
+    # The children run one after the other here, so each starts where the
+    # previous one ended (after MapIterationSucceeded and MapIterationStarted).
+    gap = 2 if kind == "iteration" else 0
+    start = children[0].cursor.event_id if children else 0
     for child in children:
-        actions = run.run_from(child.cursor, child.input)
+        child_cursor = _starting_at(child.cursor, start)
+        actions = run.run_from(child_cursor, child.input)
         arrival = actions[-1]
         if not isinstance(arrival, Arrive):
             raise StatesError("States.Runtime", f"the {kind} {child.index} of '{state.name}' did not end")
+        events += arrival.events
+        start += arrival.events + gap
         if arrival.failed:
             failures += 1
             if fork.exceeds_tolerance(failures):
@@ -125,7 +152,16 @@ def _run_children(run, cursor, state, raw_input, join_id, kind, children, max_co
             outputs.append(_error_output(arrival))
         else:
             outputs.append(arrival.output)
-    return join_completed(run, cursor.with_changes(input=raw_input), state, outputs)
+    return join_completed(run, cursor.with_changes(input=raw_input), state, outputs, events)
+
+
+def _starting_at(cursor: Cursor, event_id: int) -> Cursor:
+    """Return a child cursor whose history starts at `event_id` (a child execution keeps its own)."""
+    frame = cursor.frames[-1]
+    if not frame.first_event_id or frame.first_event_id == event_id:
+        return cursor
+    frames = cursor.frames[:-1] + (Frame(frame.join_id, frame.index, event_id),)
+    return cursor.with_changes(frames=frames, event_id=event_id)
 
 
 def _child_failure(fork: Fork, arrival: Arrive) -> StatesError:
@@ -151,21 +187,21 @@ def _join_id(cursor: Cursor) -> str:
 def _child_cursor(
     cursor: Cursor, join_id: str, index: int, start_at: str, started_events: int, distributed: bool = False
 ) -> Cursor:
-    frames = cursor.frames + (Frame(join_id, index),)
     if distributed:
         # A distributed Map's iterations are child executions: they cannot
         # read the parent's variables, and their history starts again at 1.
-        return Cursor(state=start_at, frames=frames)
+        return Cursor(state=start_at, frames=cursor.frames + (Frame(join_id, index),))
+    first_event_id = cursor.event_id + started_events
+    frames = cursor.frames + (Frame(join_id, index, first_event_id),)
     # The history has ParallelStateStarted, or MapStateStarted and
     # MapIterationStarted, between the parent's entry and the child's first
     # state. NOTE: ids are exact for the first child only, because AWS
-    # interleaves the events of concurrent children. The parent's count after
-    # the join leaves out the children's events.
+    # interleaves the events of concurrent children.
     return Cursor(
         state=start_at,
         frames=frames,
         scopes=cursor.scopes + ({},),
-        event_id=cursor.event_id + started_events,
+        event_id=first_event_id,
     )
 
 

@@ -262,5 +262,5 @@ _HANDLERS = {
 }
 
 
-def join_completed(run, cursor: Cursor, state, outputs: list):
-    return parallel_map.join_completed(run, cursor, state, outputs)
+def join_completed(run, cursor: Cursor, state, outputs: list, events: int | None = None):
+    return parallel_map.join_completed(run, cursor, state, outputs, events)

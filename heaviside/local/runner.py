@@ -146,6 +146,7 @@ class _Join:
     outputs: list
     arrived: int = 0
     failed: int = 0
+    events: int = 0
     next_index: int = 0
     done: bool = False
 
@@ -364,6 +365,7 @@ class _Runner:
         if join is None or join.done:
             return
         join.arrived += 1
+        join.events += arrival.events
         if arrival.failed:
             join.failed += 1
             if join.fork.exceeds_tolerance(join.failed):
@@ -380,7 +382,7 @@ class _Runner:
         if join.arrived == len(join.fork.children):
             join.done = True
             del self.joins[arrival.join_id]
-            self.events.put((join.fork.cursor, JoinCompleted(join.outputs)))
+            self.events.put((join.fork.cursor, JoinCompleted(join.outputs, join.events)))
         elif join.next_index < len(join.fork.children):
             self._start_child(join)
 
