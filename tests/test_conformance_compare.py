@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from heaviside.conformance.cases import Case, load_cases
 from heaviside.conformance.compare import compare_outcome, first_difference, normalize_outcome
@@ -261,3 +263,35 @@ def test_long_strings_report_first_differing_character():
     position = expected.index("Output/v")
     assert difference.startswith(f"cause: differs at character {position}:")
     assert "Output/v" in difference
+
+
+JSON_TEXT = st.text(alphabet=st.characters(blacklist_characters="<>", blacklist_categories=("Cs",)), max_size=8)
+JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**53), max_value=2**53)
+    | st.floats(allow_nan=False, allow_infinity=False).map(lambda number: number + 0.0)
+    | JSON_TEXT
+)
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(JSON_TEXT, children, max_size=3),
+    max_leaves=10,
+)
+
+
+def canonical_json(value) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(value=JSON_VALUES)
+def test_value_matches_itself(value):
+    assert first_difference(value, copy.deepcopy(value), "output") is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(expected=JSON_VALUES, actual=JSON_VALUES)
+def test_strict_difference_iff_json_differs(expected, actual):
+    difference = first_difference(expected, actual, "output")
+    assert (difference is None) == (canonical_json(expected) == canonical_json(actual))
