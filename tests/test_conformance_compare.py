@@ -292,6 +292,6 @@ def test_value_matches_itself(value):
 
 @settings(max_examples=200, deadline=None)
 @given(expected=JSON_VALUES, actual=JSON_VALUES)
-def test_strict_difference_iff_json_differs(expected, actual):
+def test_strict_comparison_is_json_equality(expected, actual):
     difference = first_difference(expected, actual, "output")
     assert (difference is None) == (canonical_json(expected) == canonical_json(actual))
