@@ -950,3 +950,13 @@ def test_event_ids_continue_after_forked_map():
     failure = only(advance(program, execution, fork.cursor, JoinCompleted([{}], arrival.events), NOW), Fail)
     # MapIterationSucceeded 10, MapStateSucceeded 11, exited 12, Bad entered 13.
     assert "(entered at the event id #13)" in failure.cause
+
+
+def test_on_enter_sees_every_state_entered():
+    raw = machine(("A", {"Type": "Pass"}), ("B", {"Type": "Wait", "Seconds": 1}), ("C", {"Type": "Succeed"}))
+    program = compile_program(build_definition(raw))
+    execution = execution_for({})
+    entered = []
+    delay = only(start(program, execution, NOW, on_enter=lambda name, kind: entered.append((name, kind))), ScheduleDelay)
+    advance(program, execution, delay.cursor, DelayElapsed(), NOW, on_enter=lambda name, kind: entered.append((name, kind)))
+    assert entered == [("A", "Pass"), ("B", "Wait"), ("C", "Succeed")]

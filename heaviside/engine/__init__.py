@@ -42,7 +42,9 @@ API
     - ``JoinFailed(error, cause)``: a child failed (beyond the tolerated
       failures of a Map); the engine applies the state's Retry and Catch.
 
-Both functions return a list of actions for the driver to perform:
+Both functions take a keyword argument `on_enter`, a callable that receives
+the name and type of every state entered during the call (for tracing).
+Both return a list of actions for the driver to perform:
 
 - ``DispatchTask(cursor, function, payload, timeout_seconds, state)``: call
   the Lambda function `function` (a name or ARN, exactly as the definition

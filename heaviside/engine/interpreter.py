@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from heaviside.asl.errors import StatesError
 from heaviside.engine import lambda_tasks
@@ -46,17 +46,29 @@ MAX_STANDARD_EVENTS = 25_000
 MAX_EXPRESS_EVENTS = 1_000_000
 
 
-def start(program: Program, execution: ExecutionInfo, now: datetime) -> list[Action]:
+# A callback a driver may pass to see each state entered: (state name, state type).
+StateObserver = Callable[[str, str], None]
+
+
+def start(
+    program: Program, execution: ExecutionInfo, now: datetime, *, on_enter: StateObserver | None = None
+) -> list[Action]:
     """Begin `execution` at the definition's StartAt state."""
     cursor = Cursor(state=program.start_at)
-    return Run(program, execution, now).run_from(cursor, execution.input)
+    return Run(program, execution, now, on_enter).run_from(cursor, execution.input)
 
 
 def advance(
-    program: Program, execution: ExecutionInfo, cursor: Cursor, event: Event, now: datetime
+    program: Program,
+    execution: ExecutionInfo,
+    cursor: Cursor,
+    event: Event,
+    now: datetime,
+    *,
+    on_enter: StateObserver | None = None,
 ) -> list[Action]:
     """Continue the thread at `cursor` after `event` (see the package docstring)."""
-    run = Run(program, execution, now)
+    run = Run(program, execution, now, on_enter)
     if run.deadline_passed():
         return [TimedOut()]
     if isinstance(event, Enter):
@@ -95,10 +107,11 @@ def _check_event_fits(state, event: Event) -> None:
 class Run:
     """The execution-wide values of one engine call: program, execution and the time now."""
 
-    def __init__(self, program: Program, execution: ExecutionInfo, now: datetime):
+    def __init__(self, program: Program, execution: ExecutionInfo, now: datetime, on_enter: StateObserver | None = None):
         self.program = program
         self.execution = execution
         self.now = now
+        self.on_enter = on_enter
         self.now_text = format_time(now)
         self.context: dict | None = None
         self.context_key: tuple | None = None
@@ -146,19 +159,10 @@ class Run:
     def enter(self, cursor: Cursor) -> Cursor:
         if cursor.state not in self.program.states:
             raise EngineError(f"the cursor names the state {cursor.state!r}, which the definition does not have")
-        if logger.isEnabledFor(logging.DEBUG):
-            state_type = self.program.states[cursor.state].type
-            logger.debug(
-                "execution %s enters state %s (%s)",
-                self.execution.id,
-                cursor.state,
-                state_type,
-                extra={
-                    "heaviside_execution": self.execution.id,
-                    "heaviside_state": cursor.state,
-                    "heaviside_type": state_type,
-                },
-            )
+        state_type = self.program.states[cursor.state].type
+        logger.debug("execution %s enters state %s (%s)", self.execution.id, cursor.state, state_type)
+        if self.on_enter is not None:
+            self.on_enter(cursor.state, state_type)
         event_id = cursor.event_id + 1
         return cursor.with_changes(
             entered=self.now_text,

@@ -205,6 +205,7 @@ class _Runner:
         self.tasks: dict[int, bool] = {}
         self.task_tokens = itertools.count()
         self.outcome: Execution | None = None
+        self.on_enter = self._trace_state if trace else None
 
     def run(self, execution_input: Any) -> Execution:
         execution = self._execution_info(execution_input)
@@ -213,24 +214,23 @@ class _Runner:
         if self.program.timeout_seconds:
             deadline = execution.start_time + timedelta(seconds=self.program.timeout_seconds)
 
-        handler = _TraceHandler(execution.id, self.trace, self.clock) if self.trace else None
-        if handler:
-            handler.attach()
         pool = ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="heaviside-task")
         self.pool = pool
         try:
-            self._perform(start(self.program, execution, self.clock.now()))
+            self._perform(start(self.program, execution, self.clock.now(), on_enter=self.on_enter))
             while self.outcome is None:
                 self._step(deadline)
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
-            if handler:
-                handler.detach()
         self.outcome.execution_arn = execution.id
         self.outcome.name = execution.name
         self.outcome.start_time = execution.start_time
         self.outcome.stop_time = self.clock.now()
         return self.outcome
+
+    def _trace_state(self, state_name: str, state_type: str) -> None:
+        elapsed = (self.clock.now() - self.clock.start).total_seconds()
+        self.trace(f"{elapsed:10.3f}s  {state_type:<8}  {state_name}")
 
     def _execution_info(self, execution_input: Any) -> ExecutionInfo:
         machine_name = self.names.get("state_machine") or DEFAULT_STATE_MACHINE_NAME
@@ -272,7 +272,7 @@ class _Runner:
                         continue
                 self.events.put((timer.cursor, timer.event))
             return
-        self._perform(advance(self.program, self.execution, cursor, event, self.clock.now()))
+        self._perform(advance(self.program, self.execution, cursor, event, self.clock.now(), on_enter=self.on_enter))
 
     def _perform(self, actions) -> None:
         for action in actions:
@@ -432,29 +432,3 @@ def _error_payload(error: Exception, request_id: str) -> dict:
         "requestId": request_id,
         "stackTrace": stack,
     }
-
-
-class _TraceHandler(logging.Handler):
-    """Receive the engine's per-state debug records of one execution and pass trace lines on."""
-
-    def __init__(self, execution_id: str, sink: Callable[[str], None], clock: ScaledClock):
-        super().__init__(logging.DEBUG)
-        self.execution_id = execution_id
-        self.sink = sink
-        self.clock = clock
-        self._engine_logger = logging.getLogger("heaviside.engine.interpreter")
-        self._previous_level = self._engine_logger.level
-
-    def attach(self) -> None:
-        self._engine_logger.addHandler(self)
-        self._engine_logger.setLevel(logging.DEBUG)
-
-    def detach(self) -> None:
-        self._engine_logger.removeHandler(self)
-        self._engine_logger.setLevel(self._previous_level)
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if getattr(record, "heaviside_execution", None) != self.execution_id:
-            return
-        elapsed = (self.clock.now() - self.clock.start).total_seconds()
-        self.sink(f"{elapsed:10.3f}s  {record.heaviside_type:<8}  {record.heaviside_state}")
