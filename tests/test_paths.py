@@ -336,3 +336,11 @@ def test_bracket_after_dot():
     assert compile_path("$.abc.['def ghi']").get(document) == 1
     assert compile_path("$.abc.list.[0]").get(document) == 5
     assert compile_reference_path("$.abc.['x y']").set(document, 2)["abc"]["x y"] == 2
+
+
+def test_filter_parentheses_inside_literals():
+    document = {"l": [{"s": "a(b"}, {"s": "x"}, {"s": ")"}]}
+
+    assert compile_path("$.l[?(@.s =~ /.*\\(.*/)].s").get(document) == ["a(b"]
+    assert compile_path("$.l[?(@.s == ')')].s").get(document) == [")"]
+    assert compile_path("$.l[?((@.s == 'x') || (@.s == ')'))].s").get(document) == ["x", ")"]

@@ -130,9 +130,9 @@ class _IntrinsicParser:
         self.text = text
         self.position = 0
 
-    def fail(self, what: str) -> DefinitionSyntaxError:
+    def fail(self, problem: str) -> DefinitionSyntaxError:
         return DefinitionSyntaxError(
-            f"The intrinsic function call '{self.text}' is invalid: {what} (at position {self.position + 1})."
+            f"The intrinsic function call '{self.text}' is invalid: {problem} (at position {self.position + 1})."
         )
 
     def skip_blanks(self) -> None:

@@ -354,8 +354,8 @@ class _SegmentParser:
         self.text = text
         self.position = position
 
-    def fail(self, what: str) -> DefinitionSyntaxError:
-        return DefinitionSyntaxError(f"The path '{self.text}' is invalid: {what} at position {self.position + 1}.")
+    def fail(self, problem: str) -> DefinitionSyntaxError:
+        return DefinitionSyntaxError(f"The path '{self.text}' is invalid: {problem} at position {self.position + 1}.")
 
     def parse(self) -> list[tuple]:
         segments: list[tuple] = []
@@ -488,19 +488,23 @@ class _SegmentParser:
         self.skip_blanks()
         if self.position >= len(text) or text[self.position] != "(":
             raise self.fail("a filter must be written as [?(expression)]")
+
+        # Find the parenthesis that closes the filter. Parentheses inside string
+        # literals and `=~ /regex/` literals do not count.
         start = self.position
         depth = 0
-        quote = None
         while self.position < len(text):
             char = text[self.position]
-            if quote:
-                if char == "\\":
-                    self.position += 1
-                elif char == quote:
-                    quote = None
-            elif char in "'\"":
-                quote = char
-            elif char == "(":
+            if char in "'\"":
+                self.position = _end_of_literal(text, self.position, char)
+                continue
+            if text.startswith("=~", self.position):
+                self.position += 2
+                self.skip_blanks()
+                if text.startswith("/", self.position):
+                    self.position = _end_of_literal(text, self.position, "/")
+                continue
+            if char == "(":
                 depth += 1
             elif char == ")":
                 depth -= 1
@@ -509,6 +513,7 @@ class _SegmentParser:
             self.position += 1
         if depth != 0:
             raise self.fail("the filter's parentheses are not balanced")
+
         expression = text[start + 1:self.position].strip()
         if not expression:
             raise self.fail("the filter is empty")
@@ -630,9 +635,9 @@ def _descendants(node: Any) -> list:
 class _FilterStep:
     """A filter segment `[?(expression)]`, evaluated with python-jsonpath.
 
-    On an array it selects the elements that match; on an object it selects the
-    object itself when it matches (Jayway applies a filter to a non-array value).
-    `@` matches scalars too, as in Jayway. The AWS documentation lists "`@` only
+    On an array it selects the elements that match. On an object it selects the
+    object itself when it matches, because Jayway applies a filter to a
+    non-array value that way. `@` matches scalars too, as in Jayway. The AWS documentation lists "`@` only
     matches objects" among the limits of reference paths, which take no filters
     here. A `$` in the expression is the document's root. python-jsonpath reads it as
     `_`, its name for extra data passed to a filter, because its own `$` would be

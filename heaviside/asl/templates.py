@@ -2,7 +2,7 @@
 
 A payload template is a JSON value. In every object at any depth, including
 objects inside arrays, a key ending in `.$` contains a path (`$...`, `$$...`,
-`$variable...`) or an intrinsic function call; the output key drops the `.$`
+`$variable...`) or an intrinsic function call. The output key drops the `.$`
 and takes the evaluated value. Every other value is copied to the output as it
 is (shared, not deep-copied).
 """
