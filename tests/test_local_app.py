@@ -409,3 +409,51 @@ def test_invalid_machine_type(tmp_path):
 
     with pytest.raises(TemplateError, match="resource Flow, property Type: expected STANDARD or EXPRESS"):
         load_template(path)
+
+
+def test_include_and_json_text_definitions(tmp_path):
+    (tmp_path / "flow.asl.yaml").write_text("StartAt: Work\nStates:\n  Work: {Type: Task, Resource: '${WorkArn}', End: true}\n")
+    path = write_template(
+        tmp_path,
+        """
+        Resources:
+          Worker:
+            Type: AWS::Serverless::Function
+            Properties: {CodeUri: ., Handler: app.handler}
+          Included:
+            Type: Heaviside::StateMachine
+            Properties:
+              Definition:
+                Fn::Transform:
+                  Name: AWS::Include
+                  Parameters: {Location: flow.asl.yaml}
+              DefinitionSubstitutions:
+                WorkArn: !GetAtt Worker.Arn
+          Text:
+            Type: Heaviside::StateMachine
+            Properties:
+              Definition: '{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}'
+        """,
+    )
+    app = load_template(path)
+
+    assert app.machine("Included").definition["States"]["Work"]["Resource"] == LAMBDA_ARN + "Worker"
+    assert app.machine("Included").source == str(tmp_path / "flow.asl.yaml")
+    assert app.machine("Text").definition["States"]["P"] == {"Type": "Pass", "End": True}
+
+
+def test_include_missing_file(tmp_path):
+    path = write_template(
+        tmp_path,
+        """
+        Resources:
+          Flow:
+            Type: Heaviside::StateMachine
+            Properties:
+              Definition:
+                Fn::Transform: {Name: AWS::Include, Parameters: {Location: nowhere.json}}
+        """,
+    )
+
+    with pytest.raises(TemplateError, match="resource Flow, property Definition, Fn::Transform AWS::Include Location: file"):
+        load_template(path)

@@ -239,11 +239,14 @@ def _machine_spec(base_dir: Path, logical_id: str, resource: dict, resolver: _Re
         raise TemplateError(f"{place}: set either Definition or DefinitionUri, not both")
     if "Definition" in properties:
         source = f"{place}, property Definition"
-        definition_text, intrinsics = _inline_definition_text(properties["Definition"], source)
+        inline, included_path = _included_definition(base_dir, properties["Definition"], source)
+        if included_path is not None:
+            source = str(included_path)
+        definition_text, intrinsics = _inline_definition_text(inline, source)
         for key, value in intrinsics.items():
             substitutions[key] = resolver.resolve(value, source)
     elif "DefinitionUri" in properties:
-        definition_path = _definition_path(base_dir, properties["DefinitionUri"], place)
+        definition_path = _definition_path(base_dir, properties["DefinitionUri"], f"{place}, property DefinitionUri")
         definition_text = _definition_file_text(definition_path, place)
         source = str(definition_path)
     else:
@@ -260,12 +263,42 @@ def _machine_spec(base_dir: Path, logical_id: str, resource: dict, resolver: _Re
     return MachineSpec(logical_id, name, definition, execution_type, source)
 
 
+def _included_definition(base_dir: Path, definition: Any, place: str) -> tuple[Any, Path | None]:
+    """Resolve ``Fn::Transform: {Name: AWS::Include}`` and JSON text in an inline Definition.
+
+    Returns the definition and the included file's path, or None when nothing
+    was included. CloudFormation includes the file before any macro runs, and
+    the file may contain intrinsic functions, so it is treated as inline.
+    """
+    if isinstance(definition, str):
+        try:
+            return json.loads(definition), None
+        except json.JSONDecodeError as error:
+            raise TemplateError(f"{place}: a Definition string must be JSON text ({error})") from None
+    if not (isinstance(definition, dict) and set(definition) == {"Fn::Transform"}):
+        return definition, None
+
+    transform = definition["Fn::Transform"]
+    parameters = transform.get("Parameters") if isinstance(transform, dict) else None
+    if not isinstance(transform, dict) or transform.get("Name") != "AWS::Include" or not isinstance(parameters, dict):
+        raise TemplateError(f"{place}: only Fn::Transform with Name AWS::Include and a Location is supported")
+    path = _definition_path(base_dir, parameters.get("Location"), f"{place}, Fn::Transform AWS::Include Location")
+
+    from heaviside.template import TemplateError as UnreadableTemplate
+    from heaviside.template import load_template as read_template
+
+    try:
+        return read_template(path), path
+    except UnreadableTemplate as error:
+        raise TemplateError(f"{place}: cannot include {path}: {error}") from None
+
+
 def _definition_path(base_dir: Path, uri: Any, place: str) -> Path:
     if not isinstance(uri, str) or uri.startswith("s3://"):
-        raise TemplateError(f"{place}, property DefinitionUri: {uri!r} is not a local file; use a path relative to the template")
+        raise TemplateError(f"{place}: {uri!r} is not a local file; use a path relative to the template")
     path = (base_dir / uri).resolve()
     if not path.is_file():
-        raise TemplateError(f"{place}, property DefinitionUri: file {path} not found")
+        raise TemplateError(f"{place}: file {path} not found")
     return path
 
 
