@@ -468,7 +468,7 @@ def test_repeated_join_arrival_changes_nothing(driver):
     handler = task(lambda event, context: current().state_name)
     handler(a, FakeLambdaContext())
 
-    # A new hop id makes the decorator run the hop again, so the join sees the arrival twice.
+    # A new hop id makes the decorator run the hop again, so the join receives the arrival twice.
     repeated = dict(a, h="another-hop")
     handler(repeated, FakeLambdaContext())
     handler(b, FakeLambdaContext())

@@ -7,12 +7,12 @@ for the functions it is given, so that boto3's lambda client (with
 - ``RequestResponse`` runs the function and returns its result (200), with
   ``X-Amz-Function-Error: Unhandled`` and the Python runtime's error payload
   when the handler raised;
-- ``Event`` answers 202 at once and queues the event with Lambda's
-  asynchronous semantics: retries of function errors up to
-  ``maximum_retry_attempts`` (Lambda waits 1 and then 2 minutes, scaled by
-  `retry_delay_scale` here), then the ``OnFailure`` destination, another
-  function of the map, which receives Lambda's destination record;
-- ``DryRun`` answers 204;
+- ``Event`` returns 202 at once and queues the event with Lambda's
+  asynchronous semantics. A function error is retried up to
+  ``maximum_retry_attempts`` times (Lambda waits 1 and then 2 minutes, scaled
+  by `retry_delay_scale` here). Then the ``OnFailure`` destination, another
+  function of the map, receives Lambda's destination record;
+- ``DryRun`` returns 204;
 - the ``X-Amz-Client-Context`` header (base64 JSON) reaches the handler as
   ``context.client_context`` with ``custom``, ``env`` and ``client``.
 
@@ -142,6 +142,7 @@ class LambdaEndpoint:
             for destination in (config.on_failure, config.on_success):
                 if destination is not None and _function_name(destination) not in self.functions:
                     raise ValueError(f"function {name!r} has destination {destination!r}, which is not in the map")
+
         self.host = host
         self.region = region
         self.account = account
@@ -150,6 +151,7 @@ class LambdaEndpoint:
         self.throttle_rate = throttle_rate
         self.stats: dict[str, int] = {}
         self._random = random.Random(seed)
+
         self._pools = {name: _WorkerPool(name, config, self) for name, config in self.functions.items()}
         self._events: list[_Event] = []
         self._events_changed = threading.Condition()
@@ -618,6 +620,7 @@ def _make_request_handler(endpoint: LambdaEndpoint):
             if invocation_type not in ("RequestResponse", "Event", "DryRun"):
                 self._error(400, "InvalidParameterValueException", f"invalid invocation type {invocation_type!r}")
                 return
+
             limit = ASYNC_PAYLOAD_LIMIT if invocation_type == "Event" else SYNC_PAYLOAD_LIMIT
             if len(payload) > limit:
                 self._error(
@@ -632,6 +635,7 @@ def _make_request_handler(endpoint: LambdaEndpoint):
                 except ValueError:
                     self._error(400, "InvalidRequestContentException", "Could not parse request body into json")
                     return
+
             client_context = None
             header = self.headers.get("X-Amz-Client-Context")
             if header:
@@ -649,6 +653,7 @@ def _make_request_handler(endpoint: LambdaEndpoint):
                     return
                 if not isinstance(client_context, dict):
                     client_context = None
+
             if invocation_type == "DryRun":
                 self._respond(204, b"")
                 return

@@ -35,8 +35,8 @@ _FALSE = {"0", "false", "no", "off"}
 class RuntimeConfig:
     """Names of the AWS resources a heaviside function uses, and its tuning knobs.
 
-    `bucket` holds definitions and blobs, `table` holds execution records and
-    joins, `delay_queue_url` is the SQS queue whose consumer is the invoker,
+    `bucket` contains definitions and blobs, `table` contains execution records,
+    joins and hop marks, `delay_queue_url` is the SQS queue whose consumer is the invoker,
     and `invoker` is the name or ARN of the invoker function.
     """
 
@@ -79,7 +79,7 @@ class RuntimeConfig:
             execution_ttl_days=_int(env, "HEAVISIDE_EXECUTION_TTL_DAYS", DEFAULT_EXECUTION_TTL_DAYS, minimum=0),
             hop_deduplication=_bool(env, "HEAVISIDE_HOP_DEDUPLICATION", True),
             time_scale=_time_scale(env),
-            log_level=env.get("HEAVISIDE_LOG_LEVEL") or None,
+            log_level=_log_level(env),
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
             account=env.get("HEAVISIDE_ACCOUNT") or "000000000000",
         )
@@ -148,3 +148,13 @@ def _time_scale(env: Mapping[str, str]) -> float:
     if value <= 0:
         raise RuntimeConfigurationError(f"HEAVISIDE_TIME_SCALE={value} must be greater than 0")
     return value
+
+
+def _log_level(env: Mapping[str, str]) -> str | None:
+    text = env.get("HEAVISIDE_LOG_LEVEL")
+    if not text:
+        return None
+    levels = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+    if text.upper() not in levels:
+        raise RuntimeConfigurationError(f"HEAVISIDE_LOG_LEVEL={text!r} is not one of {', '.join(levels)}")
+    return text.upper()

@@ -1,12 +1,12 @@
 """The task decorator `@heaviside.task` and the `current()` helper for handlers.
 
 Without an envelope the decorated handler runs unchanged, so the function
-stays usable on its own. With one, the decorator runs one hop: it unwraps
-the envelope, calls the handler with exactly the effective input Step
-Functions would pass (and the Lambda context object unchanged), under the
-Task's TimeoutSeconds, and hands the outcome to the engine, whose actions
-(next Task, delay, fork, join arrival, end of the execution) the driver
-performs before the Lambda returns.
+stays usable on its own. With one, the decorator runs one hop. It unwraps
+the envelope and calls the handler under the Task's TimeoutSeconds, with
+exactly the effective input Step Functions would pass and the Lambda context
+object unchanged. Then it hands the outcome to the engine, and the driver
+performs the engine's actions (next Task, delay, fork, join arrival, end of
+the execution) before the Lambda returns.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ __all__ = ["TaskInfo", "current", "task"]
 
 @dataclass(frozen=True)
 class TaskInfo:
-    """What a handler may want to know about the hop it runs in."""
+    """The identity of the running hop: execution, state machine, state and retry count."""
 
     execution_id: str
     execution_name: str

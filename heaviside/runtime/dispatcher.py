@@ -23,7 +23,7 @@ MAX_QUEUE_DELAY_SECONDS = 900
 
 
 class FunctionNotFoundError(HeavisideError, LookupError):
-    """The Task's function does not exist (Lambda answered ResourceNotFoundException)."""
+    """The Task's function does not exist (Lambda returned ResourceNotFoundException)."""
 
 
 class DispatchError(HeavisideError):

@@ -2,10 +2,10 @@
 
 The task decorator and the invoker both end a hop the same way: they hand an
 event to the engine and perform the actions it returns. Dispatching a Task is
-an asynchronous invoke that carries an envelope; a short delay is slept in
-place, a long one goes to the SQS delay queue; a fork creates a join and
-starts its first children here; an arrival is counted in the join store,
-and the arrival that completes the join resumes the parent; the end of the
+an asynchronous invoke that carries an envelope. A short delay is slept in
+place, and a long one goes to the SQS delay queue. A fork creates a join and
+starts its first children here. Each arrival is counted in the join store,
+and the arrival that completes the join resumes the parent. The end of the
 execution is written to its record.
 
 One `Driver` lives per container (`Driver.from_environment()` is cached),
@@ -69,7 +69,7 @@ DEFAULT_ROLE_ARN_NAME = "heaviside"
 
 @dataclass
 class ExecutionEnd:
-    """How an execution ended: status SUCCEEDED, FAILED or TIMED_OUT with output or error and cause."""
+    """The end of an execution: status SUCCEEDED, FAILED or TIMED_OUT, with output or error and cause."""
 
     status: str
     output: Any = None
@@ -147,7 +147,7 @@ class Driver:
             self._programs[digest] = program
 
     def now(self, context: HeavisideContext) -> datetime:
-        """Return the time as the execution sees it.
+        """Return the current time on the execution's clock.
 
         With a time scale other than 1 (tests only), time since the
         execution's start runs faster by that factor, as in the local runner.
@@ -263,7 +263,7 @@ class Driver:
         due = int(time.time() * 1000 + real_seconds * 1000)
         hop = replace(context, cursor=action.cursor.to_json(), hop_id=uuid.uuid4().hex[:16], due=due,
                       timeout_seconds=None)
-        # An SQS message holds at most 256 KiB, so larger parts spill to S3.
+        # An SQS message is limited to 256 KiB, so larger parts spill to S3.
         envelope = self.encode(hop, None, budget=min(self.config.envelope_budget, 250_000))
         self.delays.send(envelope, real_seconds, execution_id=context.execution_id, state=action.cursor.state)
         return []
@@ -410,7 +410,10 @@ def container_driver() -> Driver:
     if _driver is None:
         with _driver_lock:
             if _driver is None:
-                _driver = Driver.from_environment()
+                driver = Driver.from_environment()
+                if driver.config.log_level:
+                    logging.getLogger("heaviside").setLevel(driver.config.log_level.upper())
+                _driver = driver
     return _driver
 
 

@@ -35,7 +35,7 @@ VERSION = 1
 CLIENT_CONTEXT_LIMIT = 3_583
 
 # Keys of the parts that may spill to the blob store, largest first when the
-# envelope is over budget. The cursor holds the variables and the raw state
+# envelope is over budget. The cursor contains the variables and the raw state
 # input, so it can be large too.
 _SPILLABLE = ("input", "c", "in")
 _EXECUTION_TYPES = ("STANDARD", "EXPRESS")
@@ -56,8 +56,8 @@ class HeavisideContext:
     `cursor` is the engine's `Cursor.to_json()`, opaque to the codec.
     `start_time`, `deadline` and `due` are milliseconds since the Unix epoch;
     a deadline of None means the execution has no TimeoutSeconds. The last
-    three fields describe one hop: `hop_id` tells repeated deliveries of the
-    hop apart from new hops, `timeout_seconds` is the Task's TimeoutSeconds,
+    three fields describe one hop: `hop_id` distinguishes repeated deliveries
+    of a hop from new hops, `timeout_seconds` is the Task's TimeoutSeconds,
     and `due` is when a delayed hop may resume.
     """
 

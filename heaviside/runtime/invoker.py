@@ -8,8 +8,9 @@
   (like StartSyncExecution).
 - Resume after a delay: SQS records whose bodies are envelopes with a due time.
 - OnFailure destination records: the envelope is the record's
-  ``requestPayload``; the Task's Retry and Catch are applied to the error in
-  ``responsePayload`` (a handler error, a timeout, a crash, out of memory).
+  ``requestPayload``. The Task's Retry and Catch are applied to the error in
+  ``responsePayload``, which may be a handler error, a timeout, a crash or
+  running out of memory.
 - Describe: ``{"executionArn": ...}`` returns status, output or error and
   cause, and start and stop times from the execution record.
 """

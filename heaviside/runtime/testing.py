@@ -1,8 +1,8 @@
 """Run a whole execution through the Lambda runtime on this machine: `run_through_lambda`.
 
-The path is the production one, with local stand-ins for AWS: the invoker
-starts the execution, every Task hop is an asynchronous invoke of a
-decorated function on the local Lambda endpoint, the stores live on a moto
+The path is the production one, with local stand-ins for AWS. The invoker
+starts the execution, and every Task hop is an asynchronous invoke of a
+decorated function on the local Lambda endpoint. The stores live on a moto
 server, delays travel through an SQS queue on moto, and the result is read
 back from the execution record. Only 127.0.0.1 is contacted.
 
@@ -101,10 +101,11 @@ class LambdaTestBed:
     invoker as its OnFailure destination, as the macro deploys it. A thread
     plays the SQS event source mapping of the delay queue.
     `aws_endpoint` is the URL of a running moto server (default: one started
-    for this process); `endpoint_options` go to `LambdaEndpoint` (faults such
-    as ``duplicate_events`` or ``throttle_rate``); `function_options` go to
-    every task function's `FunctionConfig` (such as ``kill_after_handler``);
-    `environment` adds ``HEAVISIDE_*`` settings for every function.
+    for this process). `endpoint_options` go to `LambdaEndpoint`, for faults
+    such as ``duplicate_events`` or ``throttle_rate``. `function_options` go
+    to every task function's `FunctionConfig`, for example
+    ``kill_after_handler``. `environment` adds ``HEAVISIDE_*`` settings for
+    every function.
     """
 
     def __init__(
@@ -389,9 +390,9 @@ def shared_moto_server() -> str:
 # moto's own ``moto_server`` command serves requests on several threads, and
 # moto 5.2 checks a DynamoDB condition and writes the item in separate steps,
 # so two concurrent conditional writes can both succeed. DynamoDB itself
-# applies each conditional write and transaction atomically; a server that
-# handles one request at a time gives the same guarantee, which the join
-# and hop tests depend on.
+# applies each conditional write and transaction atomically. A server that
+# handles one request at a time gives the same guarantee, and the join and
+# hop tests depend on it.
 _MOTO_LAUNCHER = """
 import sys
 from werkzeug.serving import run_simple

@@ -1,7 +1,7 @@
 """Stores on S3 and DynamoDB, through the container's boto3 clients.
 
 One DynamoDB table (string keys ``pk`` and ``sk``, TTL attribute
-``expires_at``) holds execution records, joins and hop marks:
+``expires_at``) contains execution records, joins and hop marks:
 
     pk = "x#<execution id>"            sk = "execution"      the execution record
     pk = "j#<execution id>#<join id>"  sk = "join"           the join's spec and counters
