@@ -166,8 +166,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def heaviside_runner(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path) -> Callable[..., ExecutionResult]:
     """Return `run_state_machine`, isolated per test.
 
-    Each test runs in its own temporary working directory, so local stores
-    under ``.heaviside/`` do not outlive it, and through the path that
+    Each test runs in its own temporary working directory, so files that
+    handlers write do not outlive it, and through the path that
     ``--heaviside-through`` selects (in-process by default). Relative template
     paths are resolved against the directory the test started in.
     """
