@@ -652,10 +652,10 @@ def apply_mocks(definition: dict, mocks: Mapping[str, StateMock], region: str) -
     """Point each mocked Task state at a function of its own.
 
     Returns a copy of the definition and the functions to add to the run,
-    keyed by name and ARN. A direct function ``Resource`` is replaced; for
-    ``arn:aws:states:::lambda:invoke`` the ``FunctionName`` argument is, so
-    the engine still shapes the result (``Payload``, ``StatusCode`` ...) around
-    the mock's ``Return`` value, as it does around a real function's.
+    keyed by name and ARN. A direct function ``Resource`` is replaced. For
+    ``arn:aws:states:::lambda:invoke``, the ``FunctionName`` argument is
+    replaced instead, so the engine still shapes the result (``Payload``,
+    ``StatusCode`` ...) around the mock's ``Return`` value.
     """
     definition = json.loads(json.dumps(definition))
     states = dict(_iterate_states(definition))
