@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any, Callable, Protocol
 
 from sam_macro import contract
@@ -55,9 +56,11 @@ KNOWN_PROPERTIES = (
     "EnvelopeBudgetBytes",
     "LogLevel",
 )
-RESOURCE_ATTRIBUTES = ("Condition", "DependsOn", "Metadata", "DeletionPolicy", "UpdateReplacePolicy")
+RESOURCE_ATTRIBUTES = ("DependsOn", "Metadata", "DeletionPolicy", "UpdateReplacePolicy")
 
 SUPPORTED_INTEGRATIONS = ("lambda:invoke",)
+# Lambda function names: letters, digits, hyphens and underscores, at most 64.
+FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Stand-ins used only to validate a definition whose values CloudFormation fills in later.
 _VALIDATION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:{}"
 
@@ -135,6 +138,17 @@ def _build_machine(
         return None
 
     count_before = len(problems)
+    if "Condition" in resource:
+        # TODO: a conditional machine needs conditional invoke configurations and
+        # policies on its task functions, which the renderer does not emit yet.
+        problems.append(
+            TemplateProblem(
+                logical_id,
+                "Condition",
+                "a Heaviside::StateMachine cannot have a Condition yet; deploy conditional machines in "
+                "their own stack",
+            )
+        )
     for name in properties:
         if name not in KNOWN_PROPERTIES:
             problems.append(
@@ -476,6 +490,16 @@ def _settings(
         if check("Type", value in EXECUTION_TYPES, f"use one of {', '.join(EXECUTION_TYPES)}"):
             invoker_environment[contract.EXECUTION_TYPE] = value
 
+    name = properties.get("Name")
+    if name is not None and not is_intrinsic(name) and not (isinstance(name, str) and FUNCTION_NAME.match(name)):
+        problems.append(
+            TemplateProblem(
+                logical_id,
+                "Name",
+                f"{name!r} is invalid; the name is also the invoker's function name, so use 1 to 64 letters, "
+                "digits, hyphens and underscores",
+            )
+        )
     tracing = properties.get("Tracing")
     if tracing is not None and not (isinstance(tracing, dict) and isinstance(tracing.get("Enabled", False), bool)):
         problems.append(TemplateProblem(logical_id, "Tracing", "use a mapping such as {Enabled: true}"))

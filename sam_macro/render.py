@@ -375,9 +375,6 @@ def _outputs(machine: Machine) -> dict[str, Any]:
             "Value": {"Fn::GetAtt": [machine.logical_id, "Arn"]},
         },
     }
-    if "Condition" in machine.attributes:
-        for output in outputs.values():
-            output["Condition"] = machine.attributes["Condition"]
     return outputs
 
 

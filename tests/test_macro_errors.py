@@ -197,6 +197,18 @@ def test_invalid_setting(name, value, expected):
     assert message == f"resource Flow, property {name}: {value!r} is invalid; {expected}"
 
 
+def test_name_not_a_function_name():
+    message = only_problem(template({"Name": "orders/v2"}))
+    assert message.startswith("resource Flow, property Name: 'orders/v2' is invalid;")
+    assert "1 to 64 letters, digits, hyphens and underscores" in message
+
+
+def test_condition_rejected():
+    source_template = template()
+    source_template["Resources"]["Flow"]["Condition"] = "IsProd"
+    assert only_problem(source_template).startswith("resource Flow, property Condition: a Heaviside::StateMachine cannot")
+
+
 def test_setting_from_parameter_accepted():
     source_template = template({"LogLevel": {"Ref": "Level"}})
     source_template["Parameters"] = {"Level": {"Type": "String", "Default": "INFO"}}
