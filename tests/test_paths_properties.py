@@ -21,7 +21,9 @@ json_values = st.recursive(
 
 # Path-like text: mostly built from JSONPath's own characters, so the parser
 # gets past the first character often.
-path_alphabet = st.sampled_from(list("$.[]*?()@'\"=<>!&|,:-0123abx ") + ["..", "[*]", "[0]", "[?(@.a", "$$", "[1:]"])
+path_alphabet = st.sampled_from(
+    list("$.[]*?()@'\"=<>!&|,:-0123abx /\\") + ["..", "[*]", "[0]", "[?(@.a", "$$", "[1:]", "=~", " in ", ".length()"]
+)
 path_texts = st.builds(lambda parts: "$" + "".join(parts), st.lists(path_alphabet, max_size=12))
 
 intrinsic_alphabet = st.sampled_from(
