@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""Run every benchmark workload on heaviside and its peers side by side, in one run.
+
+Usage:
+    .venv/bin/python bench/run.py [--peers NAMES] [--workloads NAMES] [--repeat R]
+                                  [--seconds S] [--table PATH] [--json PATH]
+
+Each (workload, peer) pair first runs once to estimate its cost, then R
+times (default 3) with a run count chosen to take about S seconds
+(default 0.5). The repeats are interleaved across peers, so load on a
+shared machine slows every peer alike, and the table reports the median.
+Ratios between peers measured in the same run are the numbers to compare.
+Every peer's output is checked against the baseline's.
+
+The peers LocalStack and moto run in the virtualenvs that
+`bench/setup_peers.sh` creates (it is called when they are missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+SHARED_BENCH = Path(os.environ.get("SHARED_BENCH", REPO.parent / "shared" / "bench"))
+PEERS_DIR = SHARED_BENCH / "peers"
+
+WORKLOADS = ["pass_chain_100", "choice_loop", "map_1000", "parallel_10", "lambda_chain_10"]
+# States entered per execution of each workload.
+STATES = {"pass_chain_100": 100, "choice_loop": 2002, "map_1000": 3001, "parallel_10": 101, "lambda_chain_10": 10}
+PEERS = ["baseline", "heaviside", "heaviside-engine", "localstack", "moto"]
+# Upper bound of timed executions per measurement, so fast peers stay quick.
+MAX_RUNS = 20_000
+
+
+def peer_command(peer: str, peers_root: Path | None) -> list[str]:
+    """Return the command line that runs `peer`'s harness, before its arguments."""
+    if peer == "baseline":
+        return [sys.executable, str(PEERS_DIR / "baseline.py")]
+    if peer == "heaviside":
+        return [sys.executable, str(BENCH / "heaviside_harness.py")]
+    if peer == "heaviside-engine":
+        return [sys.executable, str(BENCH / "heaviside_harness.py"), "--mode", "engine"]
+    if peers_root is None:
+        raise RuntimeError(f"the peer {peer} needs its virtualenv; run bench/setup_peers.sh")
+    return [str(peers_root / peer / "venv" / "bin" / "python"), str(PEERS_DIR / f"{peer}.py")]
+
+
+def measure(command: list[str], workload: str, runs: int, warmup: int) -> dict:
+    """Run one harness process and return its result line."""
+    arguments = [
+        str(SHARED_BENCH / "defs" / f"{workload}.json"),
+        str(SHARED_BENCH / "inputs" / f"{workload}.json"),
+        str(runs),
+        "--warmup",
+        str(warmup),
+    ]
+    completed = subprocess.run(command + arguments, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} {workload} failed:\n{completed.stderr[-2000:]}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def ensure_peers() -> Path:
+    completed = subprocess.run([str(BENCH / "setup_peers.sh")], capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise RuntimeError(f"bench/setup_peers.sh failed:\n{completed.stderr[-2000:]}")
+    return Path(completed.stdout.strip().splitlines()[-1])
+
+
+def run_all(workloads: list[str], peers: list[str], repeat: int, seconds: float, log) -> dict:
+    peers_root = ensure_peers() if {"localstack", "moto"} & set(peers) else None
+    commands = {peer: peer_command(peer, peers_root) for peer in peers}
+    results: dict = {}
+    for workload in workloads:
+        runs: dict[str, int] = {}
+        samples: dict[str, list[float]] = {peer: [] for peer in peers}
+        outputs: dict = {}
+        for peer in peers:
+            probe = measure(commands[peer], workload, 1, 1)
+            estimate = probe["per_execution_us"] / 1e6
+            runs[peer] = max(1, min(MAX_RUNS, int(seconds / max(estimate, 1e-9))))
+            outputs[peer] = probe["output"]
+        for round_number in range(repeat):
+            for peer in peers:
+                line = measure(commands[peer], workload, runs[peer], 1 if runs[peer] > 1 else 0)
+                samples[peer].append(line["per_execution_us"])
+                outputs[peer] = line["output"]
+                log(f"{workload:16} {peer:17} round {round_number + 1}: {line['per_execution_us']:>14,.1f} us")
+        reference = outputs.get("baseline")
+        results[workload] = {
+            peer: {
+                "median_us": statistics.median(samples[peer]),
+                "samples_us": samples[peer],
+                "runs": runs[peer],
+                "output_matches_baseline": None if reference is None else outputs[peer] == reference,
+            }
+            for peer in peers
+        }
+    return results
+
+
+def machine() -> dict:
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
+        "load_average": os.getloadavg(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+
+
+def format_table(results: dict, peers: list[str]) -> str:
+    """Return the Markdown tables: median µs per execution, then the ratios that the targets use."""
+    lines = ["| workload | " + " | ".join(peers) + " |", "| --- |" + " --- |" * len(peers)]
+    for workload, by_peer in results.items():
+        cells = [f"{by_peer[peer]['median_us']:,.1f}" for peer in peers]
+        lines.append(f"| {workload} | " + " | ".join(cells) + " |")
+
+    lines += ["", "| workload | states | heaviside µs/state | x baseline | LocalStack / heaviside | moto / heaviside | engine x baseline | outputs equal |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for workload, by_peer in results.items():
+        heaviside = by_peer.get("heaviside", {}).get("median_us")
+        baseline = by_peer.get("baseline", {}).get("median_us")
+        engine = by_peer.get("heaviside-engine", {}).get("median_us")
+
+        def ratio(numerator, denominator):
+            if numerator is None or denominator is None:
+                return "-"
+            return f"{numerator / denominator:,.1f}"
+
+        matches = all(entry["output_matches_baseline"] is not False for entry in by_peer.values())
+        per_state = "-" if heaviside is None else f"{heaviside / STATES[workload]:.2f}"
+        lines.append(
+            f"| {workload} | {STATES[workload]:,} | {per_state} | {ratio(heaviside, baseline)} | "
+            f"{ratio(by_peer.get('localstack', {}).get('median_us'), heaviside)} | "
+            f"{ratio(by_peer.get('moto', {}).get('median_us'), heaviside)} | {ratio(engine, baseline)} | "
+            f"{'yes' if matches else 'NO'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--peers", default=",".join(PEERS), help=f"comma-separated peers (default {','.join(PEERS)})")
+    parser.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated workloads (default all five)")
+    parser.add_argument("--repeat", type=int, default=3, help="measurements per peer and workload (default 3)")
+    parser.add_argument("--seconds", type=float, default=0.5, help="target duration of one measurement in seconds (default 0.5)")
+    parser.add_argument("--table", type=Path, default=BENCH / "results" / "latest.md", help="Markdown file the tables are written to")
+    parser.add_argument("--json", type=Path, default=BENCH / "results" / "latest.json", help="JSON file the raw results are written to")
+    args = parser.parse_args(argv)
+
+    peers = [peer for peer in args.peers.split(",") if peer]
+    workloads = [workload for workload in args.workloads.split(",") if workload]
+    unknown = sorted(set(peers) - set(PEERS)) + sorted(set(workloads) - set(WORKLOADS))
+    if unknown:
+        parser.error(f"unknown peer or workload: {', '.join(unknown)}; choose from {PEERS} and {WORKLOADS}")
+    if not SHARED_BENCH.is_dir():
+        parser.error(f"the workloads are not at {SHARED_BENCH}; set SHARED_BENCH to the folder with defs/ and inputs/")
+
+    started = time.monotonic()
+    results = run_all(workloads, peers, args.repeat, args.seconds, lambda message: print(message, file=sys.stderr))
+    table = format_table(results, peers)
+    about = machine()
+    header = (
+        f"Measured {about['date']} with bench/run.py --repeat {args.repeat} --seconds {args.seconds}; "
+        f"Python {about['python']} for heaviside and the baseline; {about['cpus']} CPUs, "
+        f"load average {about['load_average'][0]:.1f} at the end; {time.monotonic() - started:.0f} s in all. "
+        "Median µs per execution.\n\n"
+    )
+    args.table.parent.mkdir(parents=True, exist_ok=True)
+    args.table.write_text(header + table, encoding="utf-8")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"machine": about, "results": results}, indent=1) + "\n", encoding="utf-8")
+    print(header + table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
