@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from typing import Any, Callable, Protocol
 
-from sam_macro import contract
 from sam_macro.definition import (
     SUBSTITUTION_KEY_PATTERN,
     PublishedDefinition,
     is_intrinsic,
     iter_states,
-    placeholder_name,
     replace_intrinsics,
     substitute,
 )
 from sam_macro.errors import MacroError, TemplateProblem
 from sam_macro.model import (
-    FUNCTION_TYPES,
-    LAMBDA_FUNCTION,
     MACHINE_TYPE,
     SERVERLESS_FUNCTION,
     Machine,
@@ -28,6 +23,8 @@ from sam_macro.model import (
     TaskTarget,
     TemplateModel,
 )
+from sam_macro.settings import is_number, machine_settings
+from sam_macro.targets import referenced_resource, task_target
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +33,6 @@ DEFINITION_PROPERTIES = ("Definition", "DefinitionUri", "DefinitionSubstitutions
 # Properties passed to the invoker function unchanged (Tags, Policies and Role
 # keep their AWS::Serverless::Function meaning there).
 INVOKER_PROPERTIES = ("Policies", "Tags", "Role", "RolePath", "PermissionsBoundary")
-
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-EXECUTION_TYPES = ("STANDARD", "EXPRESS")
-# Lambda accepts asynchronous invoke payloads of up to 1 MB (1,048,576 bytes).
-MAX_ENVELOPE_BUDGET = 1_048_576
-MIN_ENVELOPE_BUDGET = 1_024
 
 KNOWN_PROPERTIES = (
     *DEFINITION_PROPERTIES,
@@ -58,9 +49,6 @@ KNOWN_PROPERTIES = (
 )
 RESOURCE_ATTRIBUTES = ("DependsOn", "Metadata", "DeletionPolicy", "UpdateReplacePolicy")
 
-SUPPORTED_INTEGRATIONS = ("lambda:invoke",)
-# Lambda function names: letters, digits, hyphens and underscores, at most 64.
-FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Stand-ins used only to validate a definition whose values CloudFormation fills in later.
 _VALIDATION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:{}"
 
@@ -159,7 +147,7 @@ def _build_machine(
                 )
             )
 
-    environment, invoker_environment = _settings(logical_id, properties, problems)
+    environment, invoker_environment = machine_settings(logical_id, properties, problems)
     role = _execution_role(logical_id, {"Type": SERVERLESS_FUNCTION, "Properties": properties}, resources, problems)
 
     count_before_definition = len(problems)
@@ -174,7 +162,7 @@ def _build_machine(
     for _name, state_path, state in iter_states(published.raw):
         if state.get("Type") != "Task":
             continue
-        target = _task_target(logical_id, definition_property, state_path, state, published, resources, problems)
+        target = task_target(logical_id, definition_property, state_path, state, published, resources, problems)
         if target is not None:
             targets.append(target)
 
@@ -298,118 +286,6 @@ def _merge_user_substitutions(
             published.substitutions[key] = value
 
 
-def _task_target(
-    machine_id: str,
-    definition_property: str,
-    state_path: str,
-    state: dict[str, Any],
-    published: PublishedDefinition,
-    resources: dict[str, Any],
-    problems: list[TemplateProblem],
-) -> TaskTarget | None:
-    """Find the function a Task state invokes, from its Resource or its lambda:invoke FunctionName."""
-    resource = state.get("Resource")
-    if not isinstance(resource, str):
-        return None  # The validator reports a missing or non-string Resource.
-
-    def problem(message: str) -> None:
-        problems.append(TemplateProblem(machine_id, f"{definition_property} {state_path}", message))
-
-    name = placeholder_name(resource)
-    if name is not None and name in published.substitutions:
-        return _target_from_value(published.substitutions[name], state_path, published, resources, problem)
-
-    if ":states:::" in resource:
-        integration = resource.split(":::", 1)[1]
-        if integration not in SUPPORTED_INTEGRATIONS:
-            problem(
-                f"the service integration {resource} is not supported; heaviside runs Task states that invoke "
-                "Lambda functions, with Resource set to a function or to arn:aws:states:::lambda:invoke"
-            )
-            return None
-        arguments = state.get("Parameters") if "Parameters" in state else state.get("Arguments")
-        if not isinstance(arguments, dict) or not ("FunctionName" in arguments or "FunctionName.$" in arguments):
-            problem("a lambda:invoke Task needs FunctionName in Parameters (JSONPath) or Arguments (JSONata)")
-            return None
-        function_name = arguments.get("FunctionName")
-        if "FunctionName.$" in arguments or (isinstance(function_name, str) and function_name.startswith("{%")):
-            problem(
-                "FunctionName is chosen at run time, so heaviside cannot grant the permission to invoke it "
-                "nor wire its failures to the invoker; name the function in the definition and branch with "
-                "a Choice state instead"
-            )
-            return None
-        return _target_from_value(function_name, state_path, published, resources, problem, name_allowed=True)
-
-    return _target_from_value(resource, state_path, published, resources, problem)
-
-
-def _target_from_value(
-    value: Any,
-    state_path: str,
-    published: PublishedDefinition,
-    resources: dict[str, Any],
-    problem: Callable[[str], None],
-    *,
-    name_allowed: bool = False,
-) -> TaskTarget | None:
-    if isinstance(value, str):
-        name = placeholder_name(value)
-        if name is not None and name in published.substitutions:
-            return _target_from_value(
-                published.substitutions[name], state_path, published, resources, problem, name_allowed=name_allowed
-            )
-        if "${" in value:
-            used = published.used_substitutions(json.dumps(value))
-            return TaskTarget(state_path, arn={"Fn::Sub": [value, used]} if used else {"Fn::Sub": value})
-        if value.startswith("arn:"):
-            if ":lambda:" in value and ":function:" in value:
-                return TaskTarget(state_path, arn=value)
-            problem(f"{value} is not the ARN of a Lambda function; heaviside Task states invoke Lambda functions")
-            return None
-        if name_allowed and value:
-            return TaskTarget(
-                state_path,
-                arn={"Fn::Sub": f"arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{value}"},
-            )
-        problem(f"{value!r} is not a Lambda function; use !GetAtt Function.Arn, !Ref Function or a function ARN")
-        return None
-
-    if is_intrinsic(value):
-        referenced = _referenced_resource(value)
-        if referenced is None:
-            return TaskTarget(state_path, arn=value)
-        target = resources.get(referenced)
-        if target is None:
-            if "Ref" in value:
-                return TaskTarget(state_path, arn=value)  # a template parameter holding an ARN
-            problem(f"there is no resource {referenced} in the template")
-            return None
-        target_type = target.get("Type") if isinstance(target, dict) else None
-        if target_type not in FUNCTION_TYPES:
-            problem(
-                f"{referenced} is a {target_type}, not a Lambda function; a Task state must invoke an "
-                f"{SERVERLESS_FUNCTION} or {LAMBDA_FUNCTION}"
-            )
-            return None
-        return TaskTarget(state_path, logical_id=referenced)
-
-    problem(f"{value!r} is not a Lambda function; use !GetAtt Function.Arn, !Ref Function or a function ARN")
-    return None
-
-
-def _referenced_resource(value: dict[str, Any]) -> str | None:
-    """Return X for ``Ref: X`` and ``Fn::GetAtt: [X, Arn]``, else None."""
-    if "Ref" in value and isinstance(value["Ref"], str) and not value["Ref"].startswith("AWS::"):
-        return value["Ref"]
-    getatt = value.get("Fn::GetAtt")
-    if isinstance(getatt, str):
-        getatt = getatt.split(".", 1)
-    if isinstance(getatt, list) and len(getatt) == 2 and getatt[1] == "Arn" and isinstance(getatt[0], str):
-        return getatt[0]
-    return None
-
-
 def _validation_copy(
     published: PublishedDefinition, targets: list[TaskTarget], parameter_values: dict[str, Any]
 ) -> Any:
@@ -422,9 +298,9 @@ def _validation_copy(
             values[name] = str(value)
         elif name in published.numeric:
             known = parameter_values.get(value.get("Ref")) if isinstance(value, dict) else None
-            values[name] = str(known) if _is_number(known) else "1"
+            values[name] = str(known) if is_number(known) else "1"
         else:
-            referenced = _referenced_resource(value)
+            referenced = referenced_resource(value)
             if referenced is not None:
                 values[name] = _VALIDATION_ARN.format(referenced)
 
@@ -447,66 +323,6 @@ def _validate_with_heaviside(definition: Any) -> list[str]:
     except heaviside.InvalidDefinition as error:
         return [str(problem) for problem in error.errors]
     return []
-
-
-def _settings(
-    logical_id: str, properties: dict[str, Any], problems: list[TemplateProblem]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Turn heaviside's own properties into environment variables; check literal values."""
-    environment: dict[str, Any] = {}
-    invoker_environment: dict[str, Any] = {}
-
-    def check(name: str, valid: bool, message: str) -> bool:
-        value = properties.get(name)
-        if is_intrinsic(value) or valid:
-            return True
-        problems.append(TemplateProblem(logical_id, name, f"{value!r} is invalid; {message}"))
-        return False
-
-    if "ExecutionRecords" in properties:
-        value = properties["ExecutionRecords"]
-        if check("ExecutionRecords", isinstance(value, bool), "use true or false"):
-            environment[contract.EXECUTION_RECORDS] = json.dumps(value) if isinstance(value, bool) else value
-    if "ExecutionTtlDays" in properties:
-        value = properties["ExecutionTtlDays"]
-        if check("ExecutionTtlDays", _is_integer(value) and value >= 1, "use a whole number of days, at least 1"):
-            environment[contract.EXECUTION_TTL_DAYS] = _env_value(value)
-    if "SleepThresholdSeconds" in properties:
-        value = properties["SleepThresholdSeconds"]
-        if check("SleepThresholdSeconds", _is_number(value) and value >= 0, "use a number of seconds, 0 or more"):
-            environment[contract.SLEEP_THRESHOLD] = _env_value(value)
-    if "EnvelopeBudgetBytes" in properties:
-        value = properties["EnvelopeBudgetBytes"]
-        valid = _is_integer(value) and MIN_ENVELOPE_BUDGET <= value <= MAX_ENVELOPE_BUDGET
-        message = f"use a whole number of bytes from {MIN_ENVELOPE_BUDGET} to {MAX_ENVELOPE_BUDGET}"
-        if check("EnvelopeBudgetBytes", valid, message):
-            environment[contract.ENVELOPE_BUDGET] = _env_value(value)
-    if "LogLevel" in properties:
-        value = properties["LogLevel"]
-        if check("LogLevel", value in LOG_LEVELS, f"use one of {', '.join(LOG_LEVELS)}"):
-            environment[contract.LOG_LEVEL] = value
-    if "Type" in properties:
-        value = properties["Type"]
-        if check("Type", value in EXECUTION_TYPES, f"use one of {', '.join(EXECUTION_TYPES)}"):
-            invoker_environment[contract.EXECUTION_TYPE] = value
-
-    name = properties.get("Name")
-    if name is not None and not is_intrinsic(name) and not (isinstance(name, str) and FUNCTION_NAME.match(name)):
-        problems.append(
-            TemplateProblem(
-                logical_id,
-                "Name",
-                f"{name!r} is invalid; the name is also the invoker's function name, so use 1 to 64 letters, "
-                "digits, hyphens and underscores",
-            )
-        )
-    tracing = properties.get("Tracing")
-    if tracing is not None and not (isinstance(tracing, dict) and isinstance(tracing.get("Enabled", False), bool)):
-        problems.append(TemplateProblem(logical_id, "Tracing", "use a mapping such as {Enabled: true}"))
-    events = properties.get("Events")
-    if events is not None and not isinstance(events, dict):
-        problems.append(TemplateProblem(logical_id, "Events", "must be a mapping of event names to SAM events"))
-    return environment, invoker_environment
 
 
 def _collect_functions(
@@ -586,7 +402,7 @@ def _execution_role(
     if role is None and resource.get("Type") == SERVERLESS_FUNCTION:
         return {"Ref": f"{function_id}Role"}  # the role SAM creates for the function
 
-    referenced = _referenced_resource(role) if is_intrinsic(role) else None
+    referenced = referenced_resource(role) if is_intrinsic(role) else None
     if referenced and isinstance(resources.get(referenced), dict):
         if resources[referenced].get("Type") == "AWS::IAM::Role":
             return {"Ref": referenced}
@@ -612,16 +428,3 @@ def _parameter_values(parameters: dict[str, Any], overrides: dict[str, Any]) -> 
             except ValueError:
                 pass
     return values
-
-
-def _is_integer(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _env_value(value: Any) -> Any:
-    """Environment variable values are strings; intrinsics stay as they are."""
-    return value if is_intrinsic(value) else str(value)

@@ -16,6 +16,14 @@ SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
 FUNCTION_TYPES = (SERVERLESS_FUNCTION, LAMBDA_FUNCTION)
 
+# Logical ids of the resources the macro adds once per template.
+BUCKET_ID = "HeavisideBucket"
+BUCKET_POLICY_ID = "HeavisideBucketPolicy"
+TABLE_ID = "HeavisideTable"
+DELAY_QUEUE_ID = "HeavisideDelayQueue"
+DELAY_DEAD_LETTER_QUEUE_ID = "HeavisideDelayDeadLetterQueue"
+LAYER_ID = "HeavisideRuntimeLayer"
+
 
 @dataclass(frozen=True)
 class TaskTarget:
