@@ -16,10 +16,12 @@ from typing import Any
 from sam_macro import contract
 from sam_macro.errors import MacroError
 from sam_macro.render import MacroCode
+from sam_macro.settings import LOG_LEVELS
 from sam_macro.sources import S3DefinitionSource
 
 logger = logging.getLogger(__name__)
-logger.setLevel(os.environ.get(contract.LOG_LEVEL, "INFO"))
+_level = os.environ.get(contract.LOG_LEVEL, "INFO").upper()
+logger.setLevel(_level if _level in LOG_LEVELS else "INFO")
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:

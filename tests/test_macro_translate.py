@@ -253,3 +253,21 @@ def test_golden_output(path):
         golden.write_text(json.dumps(expanded, indent=2) + "\n")
     assert golden.exists(), f"no golden file {golden}; run with HEAVISIDE_UPDATE_GOLDEN=1 and review it"
     assert expanded == json.loads(golden.read_text())
+
+
+def test_machine_events_reach_invoker():
+    resources = translate(expand_file(TEMPLATES / "plain-lambda" / "template.yaml"))["Resources"]
+
+    mappings = [
+        resource["Properties"]
+        for resource in resources.values()
+        if resource["Type"] == "AWS::Lambda::EventSourceMapping"
+    ]
+    assert {"Fn::GetAtt": ["Uploads", "Arn"]} in [mapping["EventSourceArn"] for mapping in mappings]
+    schedule = resources["PipelineHourly"]
+    assert schedule["Type"] == "AWS::Scheduler::Schedule"
+    assert schedule["Properties"]["Target"]["Arn"] == {"Fn::GetAtt": ["Pipeline", "Arn"]}
+    assert resources["PipelineImageStored"]["Type"] == "AWS::Events::Rule"
+    assert resources["ServerlessRestApi"]["Type"] == "AWS::ApiGateway::RestApi"
+    assert resources["Pipeline"]["Properties"]["TracingConfig"] == {"Mode": "Active"}
+    assert {"Key": "team", "Value": "media"} in resources["Pipeline"]["Properties"]["Tags"]

@@ -61,7 +61,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "sam build needs this Python version on the PATH",
     )
     parser.add_argument(
-        "--architecture", choices=("x86_64", "arm64"), default="x86_64", help="architecture of the invokers"
+        "--architecture",
+        choices=("x86_64", "arm64"),
+        default="x86_64",
+        help="instruction set of the invokers and the runtime layer (default: %(default)s)",
     )
     parser.add_argument(
         "--layer-arn",
