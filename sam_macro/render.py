@@ -273,6 +273,7 @@ def _shared_environment() -> dict[str, Any]:
         contract.BUCKET: {"Ref": BUCKET_ID},
         contract.TABLE: {"Ref": TABLE_ID},
         contract.DELAY_QUEUE_URL: {"Ref": DELAY_QUEUE_ID},
+        contract.ACCOUNT: {"Ref": "AWS::AccountId"},
     }
 
 
