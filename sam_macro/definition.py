@@ -6,10 +6,10 @@ translator numbers them (depth first, keys in sorted order, from 1), and
 merged with the user's DefinitionSubstitutions. CloudFormation then resolves
 the values at deploy time through ``Fn::Sub``.
 
-One deliberate difference from the SAM translator: a placeholder in a field
-that ASL requires to be a number (``TimeoutSeconds``, ``MaxConcurrency`` ...),
-or a ``Ref`` to a parameter of type Number anywhere, is written without quotes,
-so the deployed definition has a number there. The translator writes
+One deliberate difference from the SAM translator concerns numbers. A
+placeholder in a field that ASL requires to be a number (``TimeoutSeconds``,
+``MaxConcurrency`` ...), or a ``Ref`` to a parameter of type Number anywhere,
+is written without quotes, so the deployed definition has a number there. The translator writes
 ``"TimeoutSeconds": "${definition_substitution_1}"``, a string that Step
 Functions then rejects with SCHEMA_VALIDATION_FAILED.
 """
@@ -57,8 +57,8 @@ class PublishedDefinition:
     """A definition with ``${name}`` placeholders and the values CloudFormation substitutes.
 
     `raw` is the definition with every intrinsic replaced by a placeholder
-    string; `substitutions` maps each placeholder name to its value (a literal
-    or an intrinsic function); `numeric` names the placeholders written
+    string. `substitutions` maps each placeholder name to its value, a literal
+    or an intrinsic function. `numeric` names the placeholders written
     without quotes.
     """
 

@@ -43,7 +43,7 @@ class TaskTarget:
 class Machine:
     """One ``Heaviside::StateMachine`` resource.
 
-    `environment` holds the heaviside settings shared with its task functions
+    `environment` contains the heaviside settings shared with its task functions
     (environment variable name to value); `invoker_environment` those only the
     invoker gets. `function_properties` are passed to the invoker unchanged
     (Policies, Tags, Role, PermissionsBoundary ...), `role` is a ``Ref`` to the

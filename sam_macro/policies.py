@@ -17,7 +17,7 @@ DYNAMODB_ACTIONS = [
 
 
 def policy(owner: str, role: Any, statements: list[dict[str, Any]]) -> dict[str, Any]:
-    """An IAM policy attached to the role after the functions exist.
+    """Build an IAM policy resource that attaches `statements` to `role` after the functions exist.
 
     The policy is a separate resource, not part of the function's Policies,
     because task functions invoke each other. With the permissions inside each

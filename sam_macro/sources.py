@@ -1,4 +1,4 @@
-"""Where definitions named by DefinitionUri and AWS::Include come from.
+"""Readers of the definitions that DefinitionUri and AWS::Include name.
 
 The deployed macro reads ``s3://`` URIs (CloudFormation has already inlined
 AWS::Include, and `sam package` does not upload a Heaviside::StateMachine's
