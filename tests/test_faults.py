@@ -10,6 +10,7 @@ OnFailure destination). The default run is small enough for CI; set
 from __future__ import annotations
 
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from heaviside.runtime.testing import LambdaTestBed
@@ -101,7 +102,10 @@ def test_faults_lose_and_double_nothing(moto_server):
     ) as bed:
         with ThreadPoolExecutor(max_workers=8) as pool:
             arns = list(pool.map(lambda pair: bed.start(DEFINITION, pair[1], name=f"run-{pair[0]}"), enumerate(inputs)))
-            executions = list(pool.map(lambda arn: bed.wait(arn, timeout=120 + EXECUTIONS), arns))
+        # One deadline for the whole run: on a loaded 2-core machine 60
+        # executions took about 3 minutes, so allow 10 s per execution.
+        deadline = time.monotonic() + 60 + 10 * EXECUTIONS
+        executions = [bed.wait(arn, timeout=max(1.0, deadline - time.monotonic())) for arn in arns]
         stats = dict(bed.endpoint.stats)
 
     lost = [arn for arn, execution in zip(arns, executions) if execution.status != "SUCCEEDED"]
