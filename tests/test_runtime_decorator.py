@@ -588,3 +588,30 @@ def test_large_result_spills_to_blobs(driver):
     assert "refs" in envelope
     assert envelopes.encoded_size(envelope) <= 4_096
     assert envelopes.decode(envelope, blobs=driver.stores.blobs)[1]["first"] == "x" * 10_000
+
+
+def test_execution_deadline_bounds_handler(driver):
+    definition = {
+        "TimeoutSeconds": 1,
+        "StartAt": "T",
+        "States": {"T": {"Type": "Task", "Resource": ARN + "t", "End": True}},
+    }
+    response = _start(driver, definition, {})
+    driver.config = RuntimeConfig(time_scale=0.05)
+    envelope = driver.dispatcher.sent[0][1]
+    assert envelope["dl"] == envelope["s"] + 1_000
+
+    import threading
+
+    release = threading.Event()
+
+    @task
+    def slow(event, context):
+        release.wait(5)
+        return "late"
+
+    try:
+        slow(envelope, FakeLambdaContext())
+    finally:
+        release.set()
+    assert invoker.describe_execution(driver, response["executionArn"])["status"] == "TIMED_OUT"

@@ -92,6 +92,12 @@ def _run_hop(
     request_id = getattr(lambda_context, "aws_request_id", "") or ""
     timeout = heaviside_context.timeout_seconds
     real_timeout = None if timeout is None else timeout * driver.config.time_scale
+    if heaviside_context.deadline is not None:
+        # The execution's TimeoutSeconds also bounds the handler; past the
+        # deadline the engine ends the execution as TIMED_OUT.
+        until_deadline = (heaviside_context.deadline / 1000 - driver.now(heaviside_context).timestamp())
+        until_deadline = max(0.0, until_deadline * driver.config.time_scale)
+        real_timeout = until_deadline if real_timeout is None else min(real_timeout, until_deadline)
     logger.info(
         "Running state %r of execution %s (retry %d)", info.state_name, info.execution_id, info.retry_count
     )
