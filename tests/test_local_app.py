@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 from pathlib import Path
 
@@ -457,3 +458,32 @@ def test_include_missing_file(tmp_path):
 
     with pytest.raises(TemplateError, match="resource Flow, property Definition, Fn::Transform AWS::Include Location: file"):
         load_template(path)
+
+
+def test_lazy_sibling_import_works(tmp_path):
+    from heaviside.local.app import run_machine
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "lazy_app_module.py").write_text(
+        "def handler(event, context):\n    import lazy_helper_module\n    return lazy_helper_module.double(event)\n"
+    )
+    (tmp_path / "src" / "lazy_helper_module.py").write_text("def double(value):\n    return value * 2\n")
+    path = write_template(
+        tmp_path,
+        """
+        Resources:
+          Doubler:
+            Type: AWS::Serverless::Function
+            Properties: {CodeUri: src, Handler: lazy_app_module.handler, Runtime: python3.12}
+          Flow:
+            Type: Heaviside::StateMachine
+            Properties:
+              Definition: {StartAt: A, States: {A: {Type: Task, Resource: !GetAtt Doubler.Arn, End: true}}}
+        """,
+    )
+
+    result = run_machine(path, 21, time_scale=0.001)
+
+    assert result.status == "SUCCEEDED"
+    assert result.output == 42
+    assert str((tmp_path / "src").resolve()) not in sys.path

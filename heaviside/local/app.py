@@ -504,13 +504,23 @@ def _forget_modules_of_other_code_dirs(code_dir: Path) -> None:
 
 @contextlib.contextmanager
 def function_environment(app: TemplateApp) -> Iterator[None]:
-    """Set the functions' environment variables for the duration of a run."""
+    """Set the functions' environment variables and put their code folders on sys.path for a run.
+
+    Lambda keeps a function's code folder on the path, so a handler may import
+    a sibling module inside a function body too.
+    """
     variables = app.environment()
     saved = {key: os.environ.get(key) for key in variables}
     os.environ.update(variables)
+    code_dirs = sorted({str(f.code_dir) for f in app.functions.values() if f.code_dir is not None and f.unsupported is None})
+    added = [folder for folder in code_dirs if folder not in sys.path]
+    sys.path[:0] = added
     try:
         yield
     finally:
+        for folder in added:
+            if folder in sys.path:
+                sys.path.remove(folder)
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
