@@ -82,8 +82,8 @@ def start_request(execution_input: Any, name: str | None, wait_seconds: float | 
     """Build the invoker's start request.
 
     ``stateMachine`` is null, so the invoker starts the machine it was
-    deployed for, whatever its ``Name`` (the invoker tells a start request
-    from its other events by the presence of that key).
+    deployed for, whatever its ``Name``. The key must be present, because the
+    invoker recognises a start request by it.
     """
     request: dict[str, Any] = {"stateMachine": None, "input": execution_input}
     if name is not None:
