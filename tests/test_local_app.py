@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -487,3 +488,45 @@ def test_lazy_sibling_import_works(tmp_path):
     assert result.status == "SUCCEEDED"
     assert result.output == 42
     assert str((tmp_path / "src").resolve()) not in sys.path
+
+
+def step_functions_local_file(tmp_path, cases: dict) -> str:
+    content = {
+        "StateMachines": {"order-processing": {"TestCases": cases}},
+        "MockedResponses": {
+            "ChargeOk": {"0": {"Return": {"StatusCode": 200, "Payload": {"chargeId": "ch_local"}}}},
+            "ChargeDown": {"0-4": {"Throw": {"Error": "PaymentProviderUnavailable", "Cause": "down"}}},
+        },
+    }
+    path = tmp_path / "MockConfigFile.json"
+    path.write_text(json.dumps(content))
+    return str(path)
+
+
+def test_step_functions_local_mock_file(tmp_path):
+    machine = load_template(ORDER_TEMPLATE).machine()
+    path = step_functions_local_file(tmp_path, {"HappyPath": {"ChargePayment": "ChargeOk"}, "Outage": {"ChargePayment": "ChargeDown"}})
+
+    happy = read_mock_options(None, f"{path}#HappyPath", machine)
+    outage = read_mock_options(None, f"{path}#Outage", machine)
+
+    assert happy["ChargePayment"]({}) == {"chargeId": "ch_local"}
+    with pytest.raises(Exception) as raised:
+        outage["ChargePayment"]({})
+    assert type(raised.value).__name__ == "PaymentProviderUnavailable"
+
+
+@pytest.mark.parametrize(
+    "suffix, cases, message",
+    [
+        ("", {"A": {}, "B": {}}, "choose a test case with --mock-file FILE#CASE; the cases are: A, B"),
+        ("#C", {"A": {}}, "test case 'C' not found"),
+        ("", {"A": {"ChargePayment": "Missing"}}, "uses the response 'Missing', which MockedResponses lacks"),
+    ],
+)
+def test_step_functions_local_file_errors(tmp_path, suffix, cases, message):
+    machine = load_template(ORDER_TEMPLATE).machine()
+    path = step_functions_local_file(tmp_path, cases)
+
+    with pytest.raises(TemplateError, match=re.escape(message)):
+        read_mock_options(None, path + suffix, machine)

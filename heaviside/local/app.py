@@ -608,19 +608,29 @@ def _checked_response(response: Any, place: str) -> dict:
     return response
 
 
-def read_mock_options(mock_options: list[str] | None, mock_file: str | None) -> dict[str, StateMock]:
+def read_mock_options(
+    mock_options: list[str] | None, mock_file: str | None, machine: MachineSpec | None = None
+) -> dict[str, StateMock]:
     """Parse ``--mock State=@file.json`` (or ``State=JSON``) options and a ``--mock-file``.
 
     A mock file is a JSON or YAML object that maps state names to response
-    specifications (see `parse_mock`). ``--mock`` options win over the file.
+    specifications (see `parse_mock`), or a Step Functions Local mock
+    configuration file (see `_step_functions_local_mocks`), which needs
+    `machine`. ``--mock`` options win over the file.
     """
     mocks: dict[str, StateMock] = {}
     if mock_file:
-        content = _read_json_or_yaml(Path(mock_file), "--mock-file")
+        path_text, _, test_case = mock_file.partition("#")
+        origin = f"--mock-file {mock_file}"
+        content = _read_json_or_yaml(Path(path_text), "--mock-file")
         if not isinstance(content, dict):
-            raise TemplateError(f"--mock-file {mock_file}: expected an object that maps state names to responses")
-        for state, spec in content.items():
-            mocks[state] = parse_mock(state, spec, f"--mock-file {mock_file}")
+            raise TemplateError(f"{origin}: expected an object that maps state names to responses")
+        if "StateMachines" in content and "MockedResponses" in content:
+            specs = _step_functions_local_mocks(content, machine, test_case or None, origin)
+        else:
+            specs = content
+        for state, spec in specs.items():
+            mocks[state] = parse_mock(state, spec, origin)
 
     for option in mock_options or []:
         state, separator, value = option.partition("=")
@@ -628,6 +638,58 @@ def read_mock_options(mock_options: list[str] | None, mock_file: str | None) -> 
             raise TemplateError(f"--mock {option!r}: expected STATE=@FILE or STATE=JSON")
         mocks[state] = parse_mock(state, read_json_argument(value, f"--mock {state}"), f"--mock {state}")
     return mocks
+
+
+def _step_functions_local_mocks(content: dict, machine: MachineSpec | None, test_case: str | None, origin: str) -> dict:
+    """Return the response specifications of one test case of a Step Functions Local mock file.
+
+    The file maps ``StateMachines.<name>.TestCases.<case>.<state>`` to a name
+    in ``MockedResponses``. The machine is found by its ``Name`` or logical id,
+    and the test case is the one after ``#`` in ``--mock-file FILE#CASE``, or
+    the machine's only one. Such files give a Lambda task's response as the
+    integration returns it (``{"StatusCode": 200, "Payload": ...}``), so the
+    ``Payload`` becomes what the mocked function returns.
+    """
+    if machine is None:
+        raise TemplateError(f"{origin}: a Step Functions Local mock file needs the state machine's name")
+    machines = content.get("StateMachines") or {}
+    entry = machines.get(machine.name) or machines.get(machine.logical_id)
+    if not isinstance(entry, dict):
+        listed = ", ".join(sorted(machines)) or "none"
+        raise TemplateError(f"{origin}: no StateMachines entry for {machine.name!r} or {machine.logical_id!r}; it has: {listed}")
+
+    test_cases = entry.get("TestCases") or {}
+    if test_case is None:
+        if len(test_cases) != 1:
+            listed = ", ".join(sorted(test_cases)) or "none"
+            raise TemplateError(f"{origin}: choose a test case with --mock-file FILE#CASE; the cases are: {listed}")
+        test_case = next(iter(test_cases))
+    if test_case not in test_cases:
+        raise TemplateError(f"{origin}: test case {test_case!r} not found; the cases are: {', '.join(sorted(test_cases))}")
+
+    responses = content.get("MockedResponses") or {}
+    specs = {}
+    for state, response_name in test_cases[test_case].items():
+        if response_name not in responses:
+            raise TemplateError(f"{origin}: state {state!r} uses the response {response_name!r}, which MockedResponses lacks")
+        specs[state] = _unwrap_payloads(responses[response_name])
+    return specs
+
+
+def _unwrap_payloads(spec: Any) -> Any:
+    """Replace each ``Return`` of a Lambda integration response by its ``Payload``."""
+
+    def unwrap(response: Any) -> Any:
+        returned = response.get("Return") if isinstance(response, dict) else None
+        if isinstance(returned, dict) and "Payload" in returned and "StatusCode" in returned:
+            return {**response, "Return": returned["Payload"]}
+        return response
+
+    if isinstance(spec, dict) and ("Return" in spec or "Throw" in spec):
+        return unwrap(spec)
+    if isinstance(spec, dict):
+        return {key: unwrap(response) for key, response in spec.items()}
+    return spec
 
 
 def read_json_argument(value: str, option: str) -> Any:
@@ -891,7 +953,7 @@ def run_template(args) -> int:
         app = load_template(template_path)
         spec = app.machine(getattr(args, "machine", None))
         execution_input = _read_input(getattr(args, "input", None))
-        mocks = read_mock_options(getattr(args, "mock", None), getattr(args, "mock_file", None))
+        mocks = read_mock_options(getattr(args, "mock", None), getattr(args, "mock_file", None), spec)
         printer = ProgressPrinter(spec.definition, verbose=bool(getattr(args, "trace", False)))
         _print_status(f"Running {spec.name} ({spec.logical_id}) from {template_path}")
         result = run_machine(
