@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any, Callable, Protocol
 
+from sam_macro import contract
 from sam_macro.definition import (
     SUBSTITUTION_KEY_PATTERN,
     PublishedDefinition,
@@ -96,6 +98,9 @@ def build_model(
 
     functions = _collect_functions(machines, resources, problems)
     globals_function = (template.get("Globals") or {}).get("Function") or {}
+    for function in functions.values():
+        if any(machines[machine_id].uses_jsonata for machine_id in function.machines):
+            _check_jsonata_runtime(function.logical_id, resources[function.logical_id], globals_function, problems)
     if functions and isinstance(globals_function, dict) and "EventInvokeConfig" in globals_function:
         problems.append(
             TemplateProblem(
@@ -179,6 +184,7 @@ def _build_machine(
         function_properties["Tracing"] = "Active"
 
     return Machine(
+        uses_jsonata=_uses_jsonata(published.raw),
         logical_id=logical_id,
         definition=published,
         targets=targets,
@@ -227,6 +233,12 @@ def _read_definition(
         )
         return None, definition_property
     return raw, definition_property
+
+
+def _uses_jsonata(definition: dict[str, Any]) -> bool:
+    if definition.get("QueryLanguage") == "JSONata":
+        return True
+    return any(state.get("QueryLanguage") == "JSONata" for _name, _path, state in iter_states(definition))
 
 
 def _resolve_include(definition: Any, source: DefinitionSource) -> Any:
@@ -355,6 +367,26 @@ def _collect_functions(
                     )
                 function.environment.setdefault(name, value)
     return functions
+
+
+def _check_jsonata_runtime(
+    function_id: str, resource: dict[str, Any], globals_function: Any, problems: list[TemplateProblem]
+) -> None:
+    """Report a Python runtime too old for the JSONata engine in a function of a JSONata machine."""
+    runtime = (resource.get("Properties") or {}).get("Runtime")
+    if runtime is None and resource.get("Type") == SERVERLESS_FUNCTION and isinstance(globals_function, dict):
+        runtime = globals_function.get("Runtime")
+    match = re.fullmatch(r"python3\.(\d+)", runtime) if isinstance(runtime, str) else None
+    if match and int(match.group(1)) < 12:
+        problems.append(
+            TemplateProblem(
+                function_id,
+                "Runtime",
+                f"{runtime} cannot load heaviside's JSONata engine (its wheels need glibc 2.28, and Lambda's "
+                f"{runtime} runs on Amazon Linux 2 with glibc 2.26), but a JSONata state machine invokes this "
+                f"function; use {contract.DEFAULT_RUNTIME} or newer",
+            )
+        )
 
 
 def _check_invoke_configuration(function_id: str, resources: dict[str, Any], problems: list[TemplateProblem]) -> None:

@@ -61,6 +61,7 @@ class Machine:
     invoker_environment: dict[str, Any] = field(default_factory=dict)
     function_properties: dict[str, Any] = field(default_factory=dict)
     attributes: dict[str, Any] = field(default_factory=dict)
+    uses_jsonata: bool = False
 
     @property
     def function_ids(self) -> list[str]:

@@ -197,6 +197,22 @@ def test_invalid_setting(name, value, expected):
     assert message == f"resource Flow, property {name}: {value!r} is invalid; {expected}"
 
 
+def test_jsonata_machine_on_old_python():
+    source_template = template()
+    source_template["Globals"] = {"Function": {"Runtime": "python3.11"}}
+    del source_template["Resources"]["Worker"]["Properties"]["Runtime"]
+    source_template["Resources"]["Flow"]["Properties"]["Definition"]["QueryLanguage"] = "JSONata"
+    message = only_problem(source_template)
+    assert message.startswith("resource Worker, property Runtime: python3.11 cannot load heaviside's JSONata engine")
+    assert "use python3.12 or newer" in message
+
+
+def test_jsonpath_machine_on_old_python_accepted():
+    source_template = template()
+    source_template["Resources"]["Worker"]["Properties"]["Runtime"] = "python3.11"
+    expand_template(source_template, code=MACRO_CODE, source=S3DefinitionSource())
+
+
 def test_name_not_a_function_name():
     message = only_problem(template({"Name": "orders/v2"}))
     assert message.startswith("resource Flow, property Name: 'orders/v2' is invalid;")
