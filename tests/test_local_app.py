@@ -372,7 +372,7 @@ def test_plain_lambda_function_and_express(tmp_path):
         tmp_path,
         """
         Globals:
-          Function: {Handler: ignored.handler}
+          Function: {Handler: ignored.handler, Environment: {Variables: {ONLY_SAM: "yes"}}}
         Resources:
           Plain:
             Type: AWS::Lambda::Function
@@ -390,6 +390,7 @@ def test_plain_lambda_function_and_express(tmp_path):
     app = load_template(path)
 
     assert app.functions["Plain"].handler == "plain.handler"
+    assert app.functions["Plain"].environment == {}
     assert app.functions["Plain"].code_dir == tmp_path / "code"
     assert "inline code" in app.functions["Inline"].unsupported
     assert app.machine().execution_type == "EXPRESS"

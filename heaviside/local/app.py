@@ -184,7 +184,7 @@ def _read_template(path: Path) -> dict:
 
 def _function_spec(base_dir: Path, logical_id: str, resource: dict, globals_: dict, resolver: _Resolver) -> FunctionSpec:
     # Globals apply to SAM functions only; a plain Lambda function keeps its code in Code.
-    defaults = globals_.get("Function") or {} if resource.get("Type") == FUNCTION_TYPE else {}
+    defaults = (globals_.get("Function") or {}) if resource.get("Type") == FUNCTION_TYPE else {}
     properties = {**defaults, **(resource.get("Properties") or {})}
     if resource.get("Type") == LAMBDA_FUNCTION_TYPE:
         code = properties.get("Code")
