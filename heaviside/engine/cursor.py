@@ -61,10 +61,11 @@ class Cursor:
         copy = object.__new__(Cursor)
         attributes = copy.__dict__
         attributes.update(self.__dict__)
-        for name, value in changes.items():
-            if name not in attributes:
-                raise TypeError(f"Cursor has no field {name!r}")
-            attributes[name] = value
+        attributes.update(changes)
+        # An unknown name adds a key, so counting the keys checks every name at once.
+        if len(attributes) != _FIELD_COUNT:
+            unknown = sorted(set(changes) - set(self.__dict__))
+            raise TypeError(f"Cursor has no field {unknown[0]!r}")
         return copy
 
     @property
@@ -121,6 +122,9 @@ class Cursor:
             raise EngineError(
                 f"invalid cursor data {data!r} ({error}); pass the dict that Cursor.to_json() returned"
             ) from error
+
+
+_FIELD_COUNT = len(Cursor.__dataclass_fields__)
 
 
 def _frame_json(frame: Frame) -> list:

@@ -16,13 +16,23 @@ from heaviside.engine.errors import unprefixed_error
 MAX_STATE_DATA_BYTES = 256 * 1024
 
 
+# One encoder for every call: `json.dumps` with non-default arguments builds a
+# new JSONEncoder each time, which costs more than encoding a small value.
+_COMPACT_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def json_text(value: Any) -> str:
     """Return `value` as compact JSON, as AWS quotes documents in error causes."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _COMPACT_ENCODER.encode(value)
 
 
 def json_size(value: Any) -> int:
-    return len(json_text(value).encode("utf-8"))
+    """Return the size of `value` as compact UTF-8 JSON, in bytes."""
+    text = _COMPACT_ENCODER.encode(value)
+    # `isascii` reads a flag of the string, so ASCII text skips the encoding copy.
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-8"))
 
 
 def select(path, value: Any, context: Mapping, variables: Mapping) -> Any:

@@ -53,11 +53,10 @@ def context_for(run, cursor: Cursor, map_item: tuple[int, Any] | None = None) ->
 
 def leave(cursor: Cursor, state, output: Any, next_state: str | None = None):
     """Leave the state with `output`: go to `next_state` (default: the state's Next) or end the thread."""
-    cursor = cursor.with_changes(event_id=cursor.event_id + 1)
     target = next_state if next_state is not None else state.next
     if target is None:
-        return Finished(cursor, output)
-    return Transition(cursor.with_changes(state=target), output)
+        return Finished(cursor.with_changes(event_id=cursor.event_id + 1), output)
+    return Transition(cursor.with_changes(event_id=cursor.event_id + 1, state=target), output)
 
 
 def jsonata_scope(run, cursor: Cursor, raw_input: Any) -> JsonataScope:
