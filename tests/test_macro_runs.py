@@ -1,10 +1,10 @@
 """A machine as the macro deploys it runs through the heaviside runtime.
 
 The invoker's entry point written by `heaviside expand` publishes the
-definition (with function ARNs filled in as CloudFormation would), and the
+definition, with function ARNs filled in as CloudFormation would. The
 runtime's test bed (moto on 127.0.0.1 for S3, DynamoDB and SQS, and the local
-Lambda endpoint) runs an execution that is started by the machine's name,
-with the settings the expanded template gives the invoker.
+Lambda endpoint) then runs an execution started by the machine's name, with
+the settings the expanded template gives the invoker.
 """
 
 from __future__ import annotations
