@@ -531,3 +531,37 @@ def test_step_functions_local_file_errors(tmp_path, suffix, cases, message):
 
     with pytest.raises(TemplateError, match=re.escape(message)):
         read_mock_options(None, path + suffix, machine)
+
+
+def test_yaml_definition_keeps_timestamps(tmp_path):
+    (tmp_path / "flow.asl.yaml").write_text(
+        "StartAt: Hold\nStates:\n  Hold: {Type: Wait, Timestamp: 2026-01-01T00:00:00Z, End: true}\n"
+    )
+    path = write_template(
+        tmp_path,
+        """
+        Resources:
+          Flow:
+            Type: Heaviside::StateMachine
+            Properties: {DefinitionUri: flow.asl.yaml}
+        """,
+    )
+
+    assert load_template(path).machine().definition["States"]["Hold"]["Timestamp"] == "2026-01-01T00:00:00Z"
+
+
+def test_malformed_intrinsic_names_place(tmp_path):
+    path = write_template(
+        tmp_path,
+        """
+        Resources:
+          Flow:
+            Type: Heaviside::StateMachine
+            Properties:
+              Name: {"Fn::Join": ["-"]}
+              Definition: {StartAt: A, States: {A: {Type: Pass, End: true}}}
+        """,
+    )
+
+    with pytest.raises(TemplateError, match="resource Flow, property Name: malformed Fn::Join"):
+        load_template(path)

@@ -305,13 +305,33 @@ def _definition_path(base_dir: Path, uri: Any, place: str) -> Path:
 def _definition_file_text(path: Path, place: str) -> str:
     text = path.read_text(encoding="utf-8")
     if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
-
         try:
-            return json.dumps(yaml.safe_load(text))
-        except yaml.YAMLError as error:
+            return json.dumps(_load_yaml(text))
+        except ValueError as error:
             raise TemplateError(f"{place}, property DefinitionUri: {path} is not valid YAML: {error}") from None
     return text
+
+
+def _load_yaml(text: str) -> Any:
+    """Parse YAML, keeping unquoted timestamps as the strings they were written as.
+
+    PyYAML turns ``2026-01-01T00:00:00Z`` into a datetime, which is not JSON,
+    while a definition's Timestamp field and any input need the text itself.
+    Raises ValueError for invalid YAML.
+    """
+    import yaml
+
+    class StringTimestampLoader(yaml.SafeLoader):
+        pass
+
+    StringTimestampLoader.yaml_implicit_resolvers = {
+        first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    try:
+        return yaml.load(text, Loader=StringTimestampLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as error:
+        raise ValueError(str(error)) from None
 
 
 def _inline_definition_text(definition: Any, place: str) -> tuple[str, dict[str, Any]]:
@@ -387,6 +407,12 @@ class _Resolver:
         return {key: self.resolve(item, place) for key, item in value.items()}
 
     def _evaluate(self, function: str, argument: Any, place: str) -> Any:
+        try:
+            return self._evaluate_function(function, argument, place)
+        except (TypeError, ValueError, IndexError, AttributeError) as error:
+            raise TemplateError(f"{place}: malformed {function} {json.dumps(argument)}: {error}") from None
+
+    def _evaluate_function(self, function: str, argument: Any, place: str) -> Any:
         if function == "Ref":
             return self._ref(argument, place)
         if function == "Fn::GetAtt":
@@ -708,11 +734,9 @@ def _read_json_or_yaml(path: Path, option: str) -> Any:
     except OSError as error:
         raise TemplateError(f"{option}: cannot read {path}: {error.strerror}") from None
     if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
-
         try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as error:
+            return _load_yaml(text)
+        except ValueError as error:
             raise TemplateError(f"{option}: {path} is not valid YAML: {error}") from None
     try:
         return json.loads(text)
