@@ -565,3 +565,24 @@ def test_malformed_intrinsic_names_place(tmp_path):
 
     with pytest.raises(TemplateError, match="resource Flow, property Name: malformed Fn::Join"):
         load_template(path)
+
+
+def test_handler_module_raising_on_import(tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "broken_app_module.py").write_text("def handler(event, context)\n    return 1\n")
+    path = write_template(
+        tmp_path,
+        """
+        Resources:
+          Broken:
+            Type: AWS::Serverless::Function
+            Properties: {CodeUri: src, Handler: broken_app_module.handler}
+          Flow:
+            Type: Heaviside::StateMachine
+            Properties:
+              Definition: {StartAt: A, States: {A: {Type: Pass, End: true}}}
+        """,
+    )
+
+    with pytest.raises(TemplateError, match="resource Broken, property Handler .*failed with SyntaxError"):
+        load_template(path).handlers()

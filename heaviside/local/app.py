@@ -506,6 +506,11 @@ def import_handler(function: FunctionSpec) -> Callable:
             module = importlib.import_module(module_name)
         except ImportError as error:
             raise TemplateError(f"{place}: cannot import {module_name} from {function.code_dir}: {error}") from None
+        except Exception as error:  # the user's module failed while it was imported
+            raise TemplateError(
+                f"{place}: importing {module_name} from {function.code_dir} failed with "
+                f"{type(error).__name__}: {error}"
+            ) from error
         finally:
             sys.path.remove(str(function.code_dir))
         _imported_code_dirs.add(function.code_dir)
