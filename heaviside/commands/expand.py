@@ -82,7 +82,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from heaviside.template import TemplateError, dump_template, load_template
-    from sam_macro import LocalCode, MacroCode, MacroError, expand_template
+    from sam_macro import LocalCode, MacroError, expand_template
     from sam_macro.sources import LocalDefinitionSource
 
     template_path = Path(args.template)
@@ -93,27 +93,14 @@ def main(args: argparse.Namespace) -> int:
         print(f"heaviside expand: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
 
-    to_stdout = args.output == "-"
-    output = None if to_stdout else Path(args.output or template_path.parent / ".heaviside" / "expand" / "template.yaml")
-    output_dir = Path.cwd() if output is None else output.parent
-    support_dir = output_dir / f"{output.stem if output else 'template'}.heaviside"
-
     try:
         transforms = _remaining_transforms(template.get("Transform"))
     except ValueError as error:
         print(f"heaviside expand: {template_path}: {error}", file=sys.stderr)
         return EXIT_INVALID
 
-    if args.layer_arn:
-        code: Any = MacroCode(layer_arn=args.layer_arn, runtime=args.runtime, architecture=args.architecture)
-    else:
-        code = LocalCode(
-            support_dir=_relative(support_dir, output_dir),
-            runtime=args.runtime,
-            architecture=args.architecture,
-            requirements=tuple(runtime_requirements()),
-        )
-
+    output, output_dir, support_dir = _output_paths(args.output, template_path)
+    code = _code(args, support_dir, output_dir)
     fragment = {key: value for key, value in template.items() if key != "Transform"}
     relocate_local_paths(fragment, template_path.parent, output_dir)
     try:
@@ -128,17 +115,11 @@ def main(args: argparse.Namespace) -> int:
             print(f"{template_path}: {problem}", file=sys.stderr)
         return EXIT_INVALID
 
-    expanded = rendering.template
-    if transforms:
-        expanded = {"Transform": transforms[0] if len(transforms) == 1 else transforms, **expanded}
-        if "AWSTemplateFormatVersion" in expanded:
-            expanded = {"AWSTemplateFormatVersion": expanded.pop("AWSTemplateFormatVersion"), **expanded}
-
     if rendering.files:
         _write_support_folder(support_dir, rendering.files, include_runtime=isinstance(code, LocalCode))
 
     output_format = args.format or ("json" if output is not None and output.suffix == ".json" else "yaml")
-    text = dump_template(expanded, output_format=output_format)
+    text = dump_template(_with_transforms(rendering.template, transforms), output_format=output_format)
     if output is None:
         sys.stdout.write(text)
     else:
@@ -146,6 +127,39 @@ def main(args: argparse.Namespace) -> int:
         output.write_text(text, encoding="utf-8")
         print(f"Wrote {output}", file=sys.stderr)
     return EXIT_OK
+
+
+def _output_paths(output_argument: str | None, template_path: Path) -> tuple[Path | None, Path, Path]:
+    """Return the output file (None for standard output), the folder paths are relative to, and the support folder."""
+    if output_argument == "-":
+        return None, Path.cwd(), Path.cwd() / "template.heaviside"
+    output = Path(output_argument or template_path.parent / ".heaviside" / "expand" / "template.yaml")
+    return output, output.parent, output.parent / f"{output.stem}.heaviside"
+
+
+def _code(args: argparse.Namespace, support_dir: Path, output_dir: Path) -> Any:
+    from sam_macro import LocalCode, MacroCode
+
+    if args.layer_arn:
+        return MacroCode(layer_arn=args.layer_arn, runtime=args.runtime, architecture=args.architecture)
+    return LocalCode(
+        support_dir=_relative(support_dir, output_dir),
+        runtime=args.runtime,
+        architecture=args.architecture,
+        requirements=tuple(runtime_requirements()),
+    )
+
+
+def _with_transforms(expanded: dict[str, Any], transforms: list[Any]) -> dict[str, Any]:
+    """Put the remaining transforms back, after AWSTemplateFormatVersion, where templates usually have them."""
+    if not transforms:
+        return expanded
+    result = {}
+    if "AWSTemplateFormatVersion" in expanded:
+        result["AWSTemplateFormatVersion"] = expanded["AWSTemplateFormatVersion"]
+    result["Transform"] = transforms[0] if len(transforms) == 1 else transforms
+    result.update((key, value) for key, value in expanded.items() if key != "AWSTemplateFormatVersion")
+    return result
 
 
 def runtime_requirements() -> list[str]:
