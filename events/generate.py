@@ -112,16 +112,19 @@ def published_example() -> tuple[str, dict[str, Any]]:
     module_text = substitute(text, values)
     definition_text = module_text.split("r'''", 1)[1].split("'''", 1)[0].replace("\\u0027", "'")
 
-    sys.path.insert(0, str(EXAMPLE / "src"))
     os.environ.setdefault("PAYMENT_FAILURE_RATE", "0")
     handlers = {}
     globals_function = (template.get("Globals") or {}).get("Function") or {}
-    for name, resource in template["Resources"].items():
-        if resource["Type"] != "AWS::Serverless::Function":
-            continue
-        handler_name = resource["Properties"].get("Handler", globals_function.get("Handler"))
-        module_name, function_name = handler_name.rsplit(".", 1)
-        handlers[_function_arn(name)] = getattr(importlib.import_module(module_name), function_name)
+    sys.path.insert(0, str(EXAMPLE / "src"))
+    try:
+        for name, resource in template["Resources"].items():
+            if resource["Type"] != "AWS::Serverless::Function":
+                continue
+            handler_name = resource["Properties"].get("Handler", globals_function.get("Handler"))
+            module_name, function_name = handler_name.rsplit(".", 1)
+            handlers[_function_arn(name)] = getattr(importlib.import_module(module_name), function_name)
+    finally:
+        sys.path.remove(str(EXAMPLE / "src"))
     return definition_text, handlers
 
 
