@@ -424,7 +424,10 @@ def reset_container_driver() -> None:
 
 
 def _forget_after_fork() -> None:
-    global _driver_lock
+    # A forked process (a local endpoint's worker) builds its own driver from
+    # its own environment; Lambda containers never fork.
+    global _driver, _driver_lock
+    _driver = None
     _driver_lock = threading.Lock()
 
 

@@ -49,6 +49,12 @@ DUMMY_CREDENTIALS = {
 DEFAULT_TIMEOUT_SECONDS = 120.0
 
 _moto_lock = threading.Lock()
+
+
+class StartFailed(RuntimeError):
+    """The invoker raised instead of starting the execution (its message says why)."""
+
+
 _moto_url: str | None = None
 
 
@@ -88,8 +94,6 @@ def run_through_lambda(
             role_arn=names.get("role_arn"),
             execution_type=execution_type,
         )
-        if isinstance(execution_id, Execution):
-            return execution_id
         return bed.wait(execution_id, timeout)
 
 
@@ -167,8 +171,8 @@ class LambdaTestBed:
         name: str | None = None,
         role_arn: str | None = None,
         execution_type: str = "STANDARD",
-    ) -> "str | Execution":
-        """Start an execution through the invoker; return its ARN, or a FAILED `Execution` if the start failed."""
+    ) -> str:
+        """Start an execution through the invoker and return its ARN; raise `StartFailed` if the invoker failed."""
         event = {
             "definition": _definition_text(definition),
             "input": execution_input,
@@ -181,7 +185,9 @@ class LambdaTestBed:
         started = self.endpoint.invoke(INVOKER, json.dumps(event).encode("utf-8"))
         response = json.loads(started.payload)
         if started.function_error:
-            return _failed_start(response)
+            error = response.get("errorType") if isinstance(response, dict) else None
+            message = response.get("errorMessage") if isinstance(response, dict) else response
+            raise StartFailed(f"the invoker failed to start the execution: {error}: {message}")
         return response["executionArn"]
 
     def invoke(self, event: Any) -> Any:
@@ -311,13 +317,6 @@ def _prepare_for_fork() -> None:
 def _create_clients() -> None:
     for service in ("s3", "dynamodb", "lambda"):
         clients.client(service)
-
-
-def _failed_start(response: Any) -> Execution:
-    # The invoker rejected the start, for example an invalid definition.
-    error = response.get("errorType") if isinstance(response, dict) else None
-    message = response.get("errorMessage") if isinstance(response, dict) else str(response)
-    return Execution(FAILED, error=error or "HarnessError", cause=message)
 
 
 class _Session:
