@@ -615,3 +615,11 @@ def test_execution_deadline_bounds_handler(driver):
     finally:
         release.set()
     assert invoker.describe_execution(driver, response["executionArn"])["status"] == "TIMED_OUT"
+
+
+def test_decorating_twice_wraps_once():
+    @task
+    def handler(event, context):
+        return event
+
+    assert task(handler) is handler

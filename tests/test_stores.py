@@ -210,3 +210,19 @@ def test_hop_claimed_once(stores):
     assert not stores.hops.claim_hop(EXECUTION, "hop-1")
     assert stores.hops.claim_hop(EXECUTION, "hop-2")
     assert stores.hops.claim_hop(EXECUTION + "-other", "hop-1")
+
+
+def test_join_arrival_returns_spec(stores):
+    spec = _spec(kind="iteration", max_concurrency=1, children=[[{"s": "A"}, 1], [{"s": "A"}, 2]])
+    stores.joins.create_join(spec)
+
+    state = stores.joins.arrive(ChildOutcome(index=0, output=1), execution_id=EXECUTION, join_id="j1")
+    assert state.spec == spec
+
+
+def test_blob_read_twice_returns_same_data(stores):
+    data = b'"' + b"z" * 300_000 + b'"'
+    key = stores.blobs.put_blob(EXECUTION, data)
+
+    assert stores.blobs.get_blob(key) == data
+    assert stores.blobs.get_blob(key) == data

@@ -267,7 +267,14 @@ class SQLiteStore:
                 "SELECT arrived, failed, size, claimed_by FROM joins WHERE execution_id = ? AND join_id = ?",
                 (execution_id, join_id),
             ).fetchone()
-        return JoinState(arrived=arrived, failed=failed, size=size, claimed_by=claimed_by, duplicate=duplicate)
+        return JoinState(
+            arrived=arrived,
+            failed=failed,
+            size=size,
+            claimed_by=claimed_by,
+            duplicate=duplicate,
+            spec=self.get_join(execution_id, join_id),
+        )
 
     def claim(self, execution_id: str, join_id: str, index: int) -> bool:
         with self._transaction() as connection:

@@ -53,6 +53,9 @@ def task(handler: Callable | None = None):
     """Decorate a Lambda handler so that it runs as a heaviside Task; usable as ``@task`` or ``@task()``."""
 
     def decorate(function: Callable) -> Callable:
+        if getattr(function, "__heaviside_task__", False):
+            return function
+
         @functools.wraps(function)
         def wrapper(event, context=None):
             if envelopes.is_envelope(event):

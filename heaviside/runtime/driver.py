@@ -315,7 +315,7 @@ class Driver:
                 arrival.index, arrival.join_id, context.execution_id,
             )
             return []
-        spec = joins.get_join(context.execution_id, arrival.join_id)
+        spec = state.spec or joins.get_join(context.execution_id, arrival.join_id)
         fork = _fork_of(spec)
         parent = Cursor.from_json(spec.parent)
 

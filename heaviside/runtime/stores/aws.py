@@ -19,6 +19,7 @@ import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from typing import Any, Callable
 
 from heaviside.runtime import clients
@@ -89,11 +90,22 @@ class S3DefinitionStore:
 
 
 class S3BlobStore:
-    """Blobs in S3 under ``blobs/<state machine>/<execution name>/<sha256>.json``."""
+    """Blobs in S3 under ``blobs/<state machine>/<execution name>/<sha256>.json``.
+
+    Keys name their content, so blobs never change and the most recently read
+    ones (up to `CACHE_BYTES` in all) are kept per container. Every arrival
+    at a Map join with MaxConcurrency reads the same list of children, for
+    example.
+    """
+
+    CACHE_BYTES = 16 * 1024 * 1024
 
     def __init__(self, bucket: str, *, client: ClientFactory = clients.client):
         self.bucket = bucket
         self._client = client
+        self._cache: OrderedDict[str, bytes] = OrderedDict()
+        self._cached_bytes = 0
+        self._lock = threading.Lock()
 
     def put_blob(self, execution_id: str, data: bytes) -> str:
         key = f"{BLOBS_PREFIX}{_execution_prefix(execution_id)}/{definition_digest(data)}.json"
@@ -102,7 +114,21 @@ class S3BlobStore:
         return key
 
     def get_blob(self, key: str) -> bytes:
-        return _get_object(self._client("s3"), self.bucket, key)
+        with self._lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+                return found
+        data = _get_object(self._client("s3"), self.bucket, key)
+        if len(data) <= self.CACHE_BYTES // 4:
+            with self._lock:
+                if key not in self._cache:
+                    self._cache[key] = data
+                    self._cached_bytes += len(data)
+                while self._cached_bytes > self.CACHE_BYTES:
+                    _, evicted = self._cache.popitem(last=False)
+                    self._cached_bytes -= len(evicted)
+        return data
 
 
 class DynamoDBExecutionStore:
@@ -244,7 +270,9 @@ class DynamoDBJoinStore:
             logger.info("Join %s of execution %s exists; the fork was repeated", spec.join_id, spec.execution_id)
 
     def get_join(self, execution_id: str, join_id: str) -> JoinSpec:
-        item = self._header(execution_id, join_id)
+        return self._spec(execution_id, join_id, self._header(execution_id, join_id))
+
+    def _spec(self, execution_id: str, join_id: str, item: dict) -> JoinSpec:
         return JoinSpec(
             execution_id=execution_id,
             join_id=join_id,
@@ -322,6 +350,7 @@ class DynamoDBJoinStore:
             size=int(header["size"]["N"]),
             claimed_by=int(header["claimed_by"]["N"]) if "claimed_by" in header else None,
             duplicate=duplicate,
+            spec=self._spec(execution_id, join_id, header),
         )
 
     def claim(self, execution_id: str, join_id: str, index: int) -> bool:

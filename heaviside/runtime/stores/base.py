@@ -136,7 +136,8 @@ class JoinState:
     """The counters of a join after an arrival.
 
     `claimed_by` is the index of the arrival that resumed (or is resuming) the
-    parent, or None while nobody has.
+    parent, or None while nobody has. `spec` is the join's spec when the store
+    read it together with the counters, which saves the driver a read.
     """
 
     arrived: int
@@ -144,6 +145,7 @@ class JoinState:
     size: int
     claimed_by: int | None = None
     duplicate: bool = False
+    spec: JoinSpec | None = None
 
 
 @dataclass
