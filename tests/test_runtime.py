@@ -200,3 +200,111 @@ def test_start_by_name_is_idempotent_and_describe(moto_server, tmp_path):
     assert description["output"] == {"n": 1}
     assert description["input"] == {"n": 1}
     assert description["stopDate"] >= description["startDate"]
+
+
+class ValidationError(Exception):
+    pass
+
+
+class TransientError(Exception):
+    pass
+
+
+def validate_file(event, context):
+    with open(os.environ["RECORD_FILE"], "a") as file:
+        file.write("call\n")
+    raise ValidationError("record 7 is malformed")
+
+
+def flaky_transient(event, context):
+    with open(os.environ["RECORD_FILE"], "a") as file:
+        file.write("call\n")
+    raise TransientError("try later")
+
+
+def test_lambda_retrier_does_not_match_function_error(moto_server, tmp_path):
+    # A retrier for Lambda service exceptions must not retry the function's own error,
+    # and the catcher receives the error payload as JSON text.
+    record_file = tmp_path / "calls.txt"
+    validate = "arn:aws:lambda:us-east-1:123456789012:function:validate-file"
+    definition = {
+        "StartAt": "Validate",
+        "States": {
+            "Validate": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": validate, "Payload.$": "$"},
+                "Retry": [
+                    {
+                        "ErrorEquals": ["Lambda.ServiceException", "Lambda.AWSLambdaException",
+                                        "Lambda.SdkClientException", "Lambda.TooManyRequestsException"],
+                        "IntervalSeconds": 1,
+                        "MaxAttempts": 3,
+                        "BackoffRate": 2,
+                    }
+                ],
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Parse"}],
+                "End": True,
+            },
+            "Parse": {
+                "Type": "Pass",
+                "Parameters": {"errorName.$": "$.error.Error", "details.$": "States.StringToJson($.error.Cause)"},
+                "Next": "Report",
+            },
+            "Report": {
+                "Type": "Pass",
+                "Parameters": {
+                    "errorName.$": "$.errorName",
+                    "errorType.$": "$.details.errorType",
+                    "errorMessage.$": "$.details.errorMessage",
+                },
+                "End": True,
+            },
+        },
+    }
+    execution = run_through_lambda(
+        definition,
+        {"file": "data.csv"},
+        functions={validate: validate_file},
+        time_scale=0.01,
+        aws_endpoint=moto_server,
+        environment={"RECORD_FILE": str(record_file)},
+    )
+
+    assert execution.status == "SUCCEEDED"
+    assert execution.output == {
+        "errorName": "ValidationError",
+        "errorType": "ValidationError",
+        "errorMessage": "record 7 is malformed",
+    }
+    assert record_file.read_text().splitlines() == ["call"]
+
+
+def test_max_attempts_zero_invokes_once(moto_server, tmp_path):
+    record_file = tmp_path / "calls.txt"
+    flaky = "arn:aws:lambda:us-east-1:123456789012:function:flaky"
+    definition = {
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task",
+                "Resource": flaky,
+                "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 5, "MaxAttempts": 0}],
+                "End": True,
+            }
+        },
+    }
+    execution = run_through_lambda(
+        definition,
+        {},
+        functions={flaky: flaky_transient},
+        time_scale=0.01,
+        aws_endpoint=moto_server,
+        environment={"RECORD_FILE": str(record_file)},
+    )
+
+    assert execution.status == "FAILED"
+    assert execution.error == "TransientError"
+    cause = json.loads(execution.cause)
+    assert (cause["errorType"], cause["errorMessage"]) == ("TransientError", "try later")
+    assert record_file.read_text().splitlines() == ["call"]
