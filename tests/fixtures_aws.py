@@ -3,7 +3,7 @@
 Import the fixtures into a test module with
 ``from tests.fixtures_aws import moto_server, aws_env, aws_resources``.
 The server runs as a separate process that handles one request at a time
-(`heaviside.runtime.testing.start_moto_server` says why). So it uses its own
+(`heaviside.runtime.testing.start_moto_server` explains why). So it uses its own
 CPU, and the test process stays free of server threads, which matters
 because the local Lambda endpoint forks worker processes.
 Credentials are dummy values; nothing reaches any host but 127.0.0.1.

@@ -56,7 +56,7 @@ def exit_process(event, context):
 
 
 def record(event, context):
-    """Append the event to the file named by RECORD_FILE, then fail when the event asks to."""
+    """Append the event to the file named by RECORD_FILE, then raise when the event has "fail" set."""
     with open(os.environ["RECORD_FILE"], "a") as file:
         file.write(json.dumps(event) + "\n")
     if isinstance(event, dict) and event.get("fail"):

@@ -1,9 +1,9 @@
 """Local stores: definitions and blobs in a directory, records and joins in SQLite.
 
 They implement the interfaces of `heaviside.runtime.stores.base` with the
-same guarantees as the AWS stores, and they are safe to share between
-threads and between processes on one machine: every write runs in its own
-SQLite transaction (``BEGIN IMMEDIATE``), and file writes go through a
+same guarantees as the AWS stores. They are safe to share between threads
+and between processes on one machine, because every write runs in its own
+SQLite transaction (``BEGIN IMMEDIATE``) and file writes go through a
 temporary file and an atomic rename.
 """
 

@@ -51,7 +51,7 @@ class BlobReader(Protocol):
 
 @dataclass
 class HeavisideContext:
-    """Where one thread of an execution is, and what every hop needs to know about it.
+    """The state of one thread of an execution that travels with every hop.
 
     `cursor` is the engine's `Cursor.to_json()`, opaque to the codec.
     `start_time`, `deadline` and `due` are milliseconds since the Unix epoch;
@@ -262,18 +262,21 @@ def _context_from_fields(values: dict) -> HeavisideContext:
             raise EnvelopeError(f"envelope field {key!r} is missing or not a {kind.__name__}: {values.get(key)!r}")
     if "c" not in values:
         raise EnvelopeError("envelope field 'c' (the cursor) is missing")
+
     deadline = values.get("dl")
     if deadline is not None and (not isinstance(deadline, int) or isinstance(deadline, bool)):
         raise EnvelopeError(f"envelope field 'dl' must be milliseconds since the epoch, not {deadline!r}")
     execution_type = values.get("t", "STANDARD")
     if execution_type not in _EXECUTION_TYPES:
         raise EnvelopeError(f"envelope field 't' must be one of {_EXECUTION_TYPES}, not {execution_type!r}")
+
     for key in ("h",):
         if key in values and not isinstance(values[key], str):
             raise EnvelopeError(f"envelope field {key!r} must be a string, not {values[key]!r}")
     for key in ("to", "u"):
         if key in values and (not isinstance(values[key], (int, float)) or isinstance(values[key], bool)):
             raise EnvelopeError(f"envelope field {key!r} must be a number, not {values[key]!r}")
+
     known = {MARKER, "x", "d", "c", "s", "dl", "in", "r", "t", "h", "to", "u", "input", "refs"}
     return HeavisideContext(
         execution_id=values["x"],

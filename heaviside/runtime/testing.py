@@ -7,8 +7,8 @@ server, delays travel through an SQS queue on moto, and the result is read
 back from the execution record. Only 127.0.0.1 is contacted.
 
 A moto server is started once per process (on 127.0.0.1 and a free port)
-unless `aws_endpoint` names one; each call gets its own bucket, table and
-queue, and its own endpoint with one warm worker process per function.
+unless `aws_endpoint` names one. Each call gets its own bucket, table and
+queue, and its own endpoint with warm worker processes per function.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ _moto_lock = threading.Lock()
 
 
 class StartFailed(RuntimeError):
-    """The invoker raised instead of starting the execution (its message says why)."""
+    """The invoker raised instead of starting the execution; the message contains its error."""
 
 
 _moto_url: str | None = None

@@ -9,7 +9,7 @@ One DynamoDB table (string keys ``pk`` and ``sk``, TTL attribute
     pk = "h#<execution id>"            sk = "<hop id>"       a hop that has run
 
 JSON values are stored as JSON text in string attributes; a value over
-`LARGE_VALUE_BYTES` goes to the blob store and the attribute holds
+`LARGE_VALUE_BYTES` goes to the blob store and the attribute contains
 ``@blob:<key>`` instead (no JSON text starts with ``@``).
 """
 

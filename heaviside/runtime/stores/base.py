@@ -1,6 +1,6 @@
 """The store interfaces that the runtime and the local runner both implement.
 
-Each interface is small and says what must hold, so that the AWS stores
+Each interface is small and documents its guarantees, so that the AWS stores
 (S3, DynamoDB) and the local ones (SQLite, directories) pass the same
 contract tests. Values cross these interfaces as plain JSON values, and
 times as milliseconds since the Unix epoch.
@@ -113,10 +113,10 @@ class ExecutionStore(Protocol):
 
 @dataclass
 class JoinSpec:
-    """What a join needs to decide and to resume its parent.
+    """The fixed part of a join: its size, its rules and how to resume its parent.
 
-    `parent` and `children` are opaque JSON values written by the driver (the
-    parent cursor and the children's cursors and inputs); the store keeps
+    `parent` and `children` are opaque JSON values written by the driver: the
+    parent cursor, and the children's cursors and inputs. The store keeps
     them as they are.
     """
 
@@ -136,7 +136,7 @@ class JoinState:
     """The counters of a join after an arrival.
 
     `claimed_by` is the index of the arrival that resumed (or is resuming) the
-    parent, or None while nobody has. `spec` is the join's spec when the store
+    parent, or None while no arrival has. `spec` is the join's spec when the store
     read it together with the counters, which saves the driver a read.
     """
 
@@ -181,7 +181,7 @@ class JoinStore(Protocol):
 
         Returns True for the first claim and for any repeated claim by the same
         index (a redelivered arrival must be able to finish the work), False
-        when another index holds the claim.
+        when another index has the claim.
         """
 
     def outcomes(self, execution_id: str, join_id: str) -> list[ChildOutcome]:
@@ -190,7 +190,7 @@ class JoinStore(Protocol):
 
 @runtime_checkable
 class HopStore(Protocol):
-    """Marks that make each delivery of a hop run at most once."""
+    """Hop marks: the first claim of a hop id succeeds and every later one fails."""
 
     def claim_hop(self, execution_id: str, hop_id: str) -> bool:
         """Return True for the first claim of `hop_id` in `execution_id`, False for every later one."""
