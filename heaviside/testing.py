@@ -22,8 +22,9 @@ endpoint. Enable it with ``pytest_plugins = ["heaviside.testing"]`` in your
 
 A mock is ``{"Return": value}``, ``{"Throw": {"Error": ..., "Cause": ...}}``,
 a mapping from invocation numbers ("0", "1-2") to those, or any callable
-``(event, context)``. Wait states and retry delays do not sleep unless you
-pass a `time_scale` above 0.
+``(event, context)``. By default (``time_scale=0.001``) Wait states, retry
+delays and Task timeouts last a thousandth of their time, so pass a larger
+`time_scale` to test a Task with a short ``TimeoutSeconds``.
 """
 
 from __future__ import annotations
