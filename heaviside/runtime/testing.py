@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import json
 import logging
+import os
 import socket
 import subprocess
 import sys
@@ -392,10 +393,18 @@ def shared_moto_server() -> str:
 # applies each conditional write and transaction atomically. A server that
 # handles one request at a time gives the same guarantee, and the join and
 # hop tests depend on it.
+# The server also exits when the process that started it is gone, because
+# atexit handlers do not run in multiprocessing workers (conformance --jobs).
 _MOTO_LAUNCHER = """
-import sys
+import os, sys, threading, time
 from werkzeug.serving import run_simple
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+parent = int(sys.argv[2])
+def watch_parent():
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+threading.Thread(target=watch_parent, daemon=True).start()
 run_simple("127.0.0.1", int(sys.argv[1]), DomainDispatcherApplication(create_backend_app),
            threaded=False, request_handler=MotoRequestHandler)
 """
@@ -415,7 +424,7 @@ def start_moto_server() -> tuple[str, subprocess.Popen]:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         process = subprocess.Popen(
-            [sys.executable, "-c", _MOTO_LAUNCHER, str(port)],
+            [sys.executable, "-c", _MOTO_LAUNCHER, str(port), str(os.getpid())],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
