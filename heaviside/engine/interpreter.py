@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from heaviside.asl.errors import StatesError
-from heaviside.engine import lambda_tasks
+from heaviside.engine import fast_path, lambda_tasks
 from heaviside.engine import states as state_types
 from heaviside.engine.actions import Action, Arrive, Fail, Succeed, TimedOut
 from heaviside.engine.context import ExecutionInfo, format_time
@@ -124,13 +124,27 @@ class Run:
 
     def run_from(self, cursor: Cursor, state_input: Any) -> list[Action]:
         """Enter `cursor.state` with `state_input` and run until the thread must wait or ends."""
+        steps = self.fast_steps()
+        if steps and cursor.state in steps:
+            outcome = fast_path.run_fast(self, Transition(cursor, state_input), steps)
+            if outcome.cursor is not cursor:
+                return self.follow(cursor, outcome)
         cursor = self.enter(cursor)
         outcome = self.execute(cursor, state_input)
         return self.follow(cursor, outcome)
 
+    def fast_steps(self) -> dict:
+        """Return the program's fast steps, or none while debug logging shows every state entered."""
+        if logger.isEnabledFor(logging.DEBUG):
+            return {}
+        return self.program.fast_steps
+
     def follow(self, cursor: Cursor, outcome) -> list[Action]:
         """Turn an outcome into actions, entering further states while the outcome is a transition."""
+        steps = self.fast_steps()
         while True:
+            if steps and isinstance(outcome, Transition) and outcome.cursor.state in steps:
+                outcome = fast_path.run_fast(self, outcome, steps)
             if isinstance(outcome, Transition):
                 if outcome.cursor.event_id >= self.max_events:
                     return [self.fail(outcome.cursor, *self.history_limit_error())]

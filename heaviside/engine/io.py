@@ -26,9 +26,28 @@ def json_text(value: Any) -> str:
     return _COMPACT_ENCODER.encode(value)
 
 
+def _not_serializable(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# The C encoder that JSONEncoder.encode builds on every call, built once.
+# Without a marker dict it skips the check for circular references, which
+# JSON values parsed from text cannot have.
+_C_COMPACT_ENCODER = (
+    None
+    if json.encoder.c_make_encoder is None
+    else json.encoder.c_make_encoder(
+        None, _not_serializable, json.encoder.encode_basestring, None, ":", ",", False, False, True
+    )
+)
+
+
 def json_size(value: Any) -> int:
     """Return the size of `value` as compact UTF-8 JSON, in bytes."""
-    text = _COMPACT_ENCODER.encode(value)
+    if _C_COMPACT_ENCODER is None or isinstance(value, str):
+        text = _COMPACT_ENCODER.encode(value)
+    else:
+        text = "".join(_C_COMPACT_ENCODER(value, 0))
     # `isascii` reads a flag of the string, so ASCII text skips the encoding copy.
     if text.isascii():
         return len(text)

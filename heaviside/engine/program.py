@@ -14,7 +14,7 @@ from typing import Any
 
 from heaviside.asl import model
 from heaviside.asl.model import ABSENT, Definition, State, StateMachineBody
-from heaviside.engine import compilers
+from heaviside.engine import compilers, fast_path
 
 
 @dataclass
@@ -77,6 +77,7 @@ class Program:
         self.timeout_seconds = definition.timeout_seconds
         self.states: dict[str, CompiledState] = {}
         self._compile_body(definition)
+        self.fast_steps = fast_path.compile_steps(self.states)
 
     def state(self, name: str) -> CompiledState:
         return self.states[name]

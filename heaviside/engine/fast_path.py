@@ -1,0 +1,212 @@
+"""A fast path for stretches of Pass, Choice and Succeed states that read only their input.
+
+Most control states of a JSONPath definition take their input, evaluate
+compiled paths and templates against it, and move on. For such a state the
+general path still builds the context object, merges the variable scopes,
+copies the cursor twice and allocates an outcome. Here each such state is
+compiled into a step ``step(state_input) -> (output, next state name)``,
+where a next state of None ends the thread, and `run_fast` runs consecutive
+steps in a loop that only counts history events, building one cursor at the
+end.
+
+A state gets a step only when none of its strings can read the context
+object or a variable (no ``$$`` and no ``$name``), and it has no Assign.
+A step raises on any error, and `run_fast` then hands that state to the
+general path, which runs it again and applies the error as usual. This is
+safe because evaluators never mutate their inputs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from types import MappingProxyType
+from typing import Any, Callable
+
+from heaviside.asl.model import ABSENT
+from heaviside.engine import io
+from heaviside.engine.outcomes import Finished, Transition
+
+# Steps pass these as the context object and the variables. A path that
+# reads either one finds nothing and raises, so the general path takes over.
+_NO_CONTEXT: Any = MappingProxyType({})
+_NO_VARIABLES: Any = MappingProxyType({})
+
+# A `$` followed by anything but `.` or `[` may start `$$` (the context
+# object) or a variable name, so the state keeps the general path.
+_MAY_READ_CONTEXT_OR_VARIABLE = re.compile(r"\$[^.\[]")
+
+Step = Callable[[Any], tuple[Any, "str | None"]]
+
+
+def compile_steps(states: dict) -> dict[str, Step]:
+    """Return a step for each compiled state that can take the fast path, by state name."""
+    steps = {}
+    for name, compiled in states.items():
+        step = _compile_step(compiled)
+        if step is not None:
+            steps[name] = step
+    return steps
+
+
+def run_fast(run, transition: Transition, steps: dict[str, Step]) -> Transition | Finished:
+    """Run states from `transition` while they have steps; return where the general path continues.
+
+    The result is a `Finished` when an end state was reached, else a
+    `Transition` to the first state without a step, to a state whose step
+    raised, or to the state at which the history event limit applies. It is
+    `transition` itself when no state ran.
+    """
+    cursor = transition.cursor
+    state_name = cursor.state
+    step = steps.get(state_name)
+    if step is None:
+        return transition
+
+    value = transition.output
+    event_id = cursor.event_id
+    transitions = cursor.transitions
+    max_events = run.max_events
+    on_enter = run.on_enter
+    states = run.program.states
+    while step is not None and event_id < max_events:
+        try:
+            output, target = step(value)
+        except Exception:  # the general path runs the state again and reports the error
+            break
+        if on_enter is not None:
+            on_enter(state_name, states[state_name].type)
+        event_id += 1
+        transitions += 1
+        if target is None:
+            # As the general path leaves an end state: entered, then one more event.
+            ended = cursor.with_changes(
+                state=state_name,
+                entered=run.now_text,
+                entered_event_id=event_id,
+                event_id=event_id + 1,
+                retries=(),
+                input=None,
+                transitions=transitions,
+            )
+            return Finished(ended, output)
+        event_id += 1
+        state_name = target
+        value = output
+        step = steps.get(state_name)
+
+    if transitions == cursor.transitions:
+        return transition
+    moved = cursor.with_changes(
+        state=state_name,
+        entered=run.now_text,
+        entered_event_id=event_id - 1,
+        event_id=event_id,
+        retries=(),
+        input=None,
+        transitions=transitions,
+    )
+    return Transition(moved, value)
+
+
+def _compile_step(compiled) -> Step | None:
+    if compiled.jsonata or compiled.assign is not None:
+        return None
+    if _may_read_context_or_variables(compiled.state):
+        return None
+    if compiled.type == "Pass":
+        return _pass_step(compiled)
+    if compiled.type == "Choice":
+        if any(choice.assign is not None for choice in compiled.choices):
+            return None
+        return _choice_step(compiled)
+    if compiled.type == "Succeed":
+        return _succeed_step(compiled)
+    return None
+
+
+def _may_read_context_or_variables(state) -> bool:
+    for text in _strings(state):
+        if _MAY_READ_CONTEXT_OR_VARIABLE.search(text):
+            return True
+    return False
+
+
+def _strings(node: Any):
+    """Yield every string in a state model: field values, keys and nested rules."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, item in node.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            yield from _strings(item)
+    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
+        for field in dataclasses.fields(node):
+            if field.name != "comment":
+                yield from _strings(getattr(node, field.name))
+
+
+def _selector(path) -> Callable[[Any], Any]:
+    """Return an InputPath or OutputPath as a one-argument function; ``$`` is the identity."""
+    if path is not None and path.text == "$":
+        return _identity
+    return lambda value: io.select(path, value, _NO_CONTEXT, _NO_VARIABLES)
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _pass_step(compiled) -> Step:
+    select_input = _selector(compiled.input_path)
+    select_output = _selector(compiled.output_path)
+    parameters = compiled.parameters
+    fixed_result = compiled.result
+    result_path = compiled.result_path
+    discards_result = compiled.discards_result
+    name = compiled.name
+    target = compiled.next
+
+    def pass_step(raw_input: Any) -> tuple[Any, str | None]:
+        effective = select_input(raw_input)
+        if parameters is not None:
+            effective = parameters.evaluate(effective, _NO_CONTEXT, _NO_VARIABLES)
+        result = effective if fixed_result is ABSENT else fixed_result
+        output = select_output(io.place_result(result_path, discards_result, raw_input, result))
+        io.check_result_size(name, output)
+        return output, target
+
+    return pass_step
+
+
+def _choice_step(compiled) -> Step:
+    select_input = _selector(compiled.input_path)
+    select_output = _selector(compiled.output_path)
+    rules = tuple((choice.rule, choice.next) for choice in compiled.choices)
+    default = compiled.state.default
+
+    def choice_step(raw_input: Any) -> tuple[Any, str | None]:
+        effective = select_input(raw_input)
+        for rule, target in rules:
+            if rule.matches(effective, _NO_CONTEXT, _NO_VARIABLES):
+                break
+        else:
+            if default is None:
+                raise LookupError("no choice matched and there is no Default")
+            target = default
+        return select_output(effective), target
+
+    return choice_step
+
+
+def _succeed_step(compiled) -> Step:
+    select_input = _selector(compiled.input_path)
+    select_output = _selector(compiled.output_path)
+
+    def succeed_step(raw_input: Any) -> tuple[Any, None]:
+        return select_output(select_input(raw_input)), None
+
+    return succeed_step
