@@ -56,6 +56,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mock", action="append", metavar="STATE=JSON|@FILE", help="template runs: mock a Task state")
     parser.add_argument("--mock-file", metavar="FILE", help="template runs: mocks for several Task states")
     parser.add_argument("--execution-name", metavar="NAME", help="execution name in the context object")
+    try:
+        from heaviside.local.app import add_template_arguments
+    except ImportError:
+        # Template runs are unavailable, which _run_template reports when one is requested.
+        return
+    add_template_arguments(parser)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -72,6 +78,7 @@ def main(args: argparse.Namespace) -> int:
     from heaviside.local import SUCCEEDED, run
 
     try:
+        _reject_template_options(args)
         execution_input = _read_input(args.input)
         functions = _load_functions(args.functions) if args.functions else {}
     except UsageError as error:
@@ -102,6 +109,22 @@ def main(args: argparse.Namespace) -> int:
 
 class UsageError(Exception):
     """An option value that cannot be used; the message names the option and the reason."""
+
+
+def _reject_template_options(args: argparse.Namespace) -> None:
+    """Raise `UsageError` for an option that only a SAM template run uses."""
+    template_only = [
+        ("--mock", bool(getattr(args, "mock", None))),
+        ("--mock-file", getattr(args, "mock_file", None) is not None),
+        ("--through lambda", getattr(args, "through", None) == "lambda"),
+        ("--state-dir", getattr(args, "state_dir", None) is not None),
+    ]
+    for option, given in template_only:
+        if given:
+            raise UsageError(
+                f"{option} applies to SAM templates only, and {args.definition} is a definition; "
+                "run the template that declares the machine instead"
+            )
 
 
 def _read_document(path: Path) -> Any:

@@ -924,15 +924,19 @@ def _run_through_lambda(
         key: handler.__wrapped__ if getattr(handler, "__heaviside_task__", False) else handler
         for key, handler in functions.items()
     }
-    return run_through_lambda(
-        definition,
-        execution_input,
-        functions=undecorated,
-        time_scale=time_scale,
-        names=names,
-        execution_type=spec.execution_type,
-        environment=app.environment(),
-    )
+    try:
+        return run_through_lambda(
+            definition,
+            execution_input,
+            functions=undecorated,
+            time_scale=time_scale,
+            names=names,
+            execution_type=spec.execution_type,
+            environment=app.environment(),
+        )
+    except RuntimeError as error:
+        # moto is missing, the moto server did not start, or the invoker failed to start the execution.
+        raise TemplateError(f"--through lambda: {error}") from error
 
 
 # ---------------------------------------------------------------------------
@@ -952,7 +956,9 @@ def add_template_arguments(parser) -> None:
                              "repeat for several states")),
         ("--mock-file", dict(metavar="FILE", help="JSON or YAML file that maps state names to mock responses")),
         ("--through", dict(choices=["inprocess", "lambda"], default="inprocess",
-                           help="run the functions in this process (default) or behind the local Lambda endpoint")),
+                           help="inprocess (default): run the execution with the in-process runner; lambda: run it "
+                                "through the heaviside runtime, with each function behind a local Lambda endpoint "
+                                "and the stores on a moto server on 127.0.0.1 (needs the test extra)")),
         ("--execution-name", dict(metavar="NAME", help="name of the execution in the context object (default: a UUID)")),
     ]
     for option, settings in options:
@@ -984,14 +990,21 @@ def run_template(args) -> int:
         execution_input = _read_input(getattr(args, "input", None))
         mocks = read_mock_options(getattr(args, "mock", None), getattr(args, "mock_file", None), spec)
         printer = ProgressPrinter(spec.definition, verbose=bool(getattr(args, "trace", False)))
-        _print_status(f"Running {spec.name} ({spec.logical_id}) from {template_path}")
+        through = getattr(args, "through", None) or "inprocess"
+        if through == "lambda":
+            _print_status(
+                f"Running {spec.name} ({spec.logical_id}) from {template_path} through the local Lambda endpoint "
+                "(states entered are not shown on this path)"
+            )
+        else:
+            _print_status(f"Running {spec.name} ({spec.logical_id}) from {template_path}")
         result = run_machine(
             app,
             execution_input,
             machine=spec.logical_id,
             mocks=mocks,
             time_scale=time_scale,
-            through=getattr(args, "through", None) or "inprocess",
+            through=through,
             execution_name=getattr(args, "execution_name", None),
             on_transition=printer.state_entered,
         )
