@@ -623,3 +623,15 @@ def test_decorating_twice_wraps_once():
         return event
 
     assert task(handler) is handler
+
+
+def test_unserialisable_result_is_marshal_error(driver):
+    definition = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": ARN + "t", "End": True}}}
+    response = _start(driver, definition, {})
+    handler = task(lambda event, context: {"when": object()})
+
+    handler(driver.dispatcher.sent[0][1], FakeLambdaContext())
+    description = invoker.describe_execution(driver, response["executionArn"])
+    assert description["status"] == "FAILED"
+    assert description["error"] == "Runtime.MarshalError"
+    assert "Unable to marshal response" in json.loads(description["cause"])["errorMessage"]

@@ -115,7 +115,7 @@ def _run_hop(
         )
         event = FunctionFailed(_error_payload(error, request_id), request_id)
     else:
-        event = TaskSucceeded(as_json(result), request_id)
+        event = _succeeded(result, request_id)
 
     faults.checkpoint(faults.AFTER_HANDLER)
     driver.resume(heaviside_context, event, remaining_seconds=_remaining_seconds(lambda_context))
@@ -153,6 +153,20 @@ def _call(function, effective_input, lambda_context, timeout, info) -> tuple[Any
     if thread.is_alive():
         return None, None, True
     return outcome.get("result"), outcome.get("error"), False
+
+
+def _succeeded(result: Any, request_id: str) -> Any:
+    try:
+        return TaskSucceeded(as_json(result), request_id)
+    except (TypeError, ValueError) as error:
+        # The Lambda Python runtime reports a result it cannot serialise this way.
+        payload = {
+            "errorMessage": f"Unable to marshal response: {error}",
+            "errorType": "Runtime.MarshalError",
+            "requestId": request_id,
+            "stackTrace": [],
+        }
+        return FunctionFailed(payload, request_id)
 
 
 def _error_payload(error: BaseException, request_id: str) -> dict:
