@@ -425,7 +425,7 @@ def test_broken_delay_record_is_reported(driver):
 
 def test_short_wait_sleeps_in_place(driver):
     slept = []
-    driver._sleep = slept.append
+    driver.sleep = slept.append
     definition = dict(WAITING, States=dict(WAITING["States"], Wait={"Type": "Wait", "Seconds": 1, "Next": "Done"}))
     response = _start(driver, definition, {})
 
@@ -635,3 +635,18 @@ def test_unserialisable_result_is_marshal_error(driver):
     assert description["status"] == "FAILED"
     assert description["error"] == "Runtime.MarshalError"
     assert "Unable to marshal response" in json.loads(description["cause"])["errorMessage"]
+
+
+def test_delay_due_soon_sleeps_instead_of_queueing(driver):
+    response = _start(driver, WAITING, {})
+    envelope = driver.delays.sent[0][0]
+    slept = []
+    driver.sleep = slept.append
+
+    import time
+
+    envelope["u"] = int(time.time() * 1000) + 800
+    invoker.handler({"Records": [{"eventSource": "aws:sqs", "messageId": "m1", "body": json.dumps(envelope)}]})
+    assert len(driver.delays.sent) == 1
+    assert slept and 0.5 < slept[0] <= 0.8
+    assert invoker.describe_execution(driver, response["executionArn"])["output"] == "done"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import random
 import time
 from typing import Any, Callable
@@ -85,7 +86,8 @@ class SqsDelayQueue:
 
     def send(self, envelope: dict, delay_seconds: float, *, execution_id: str, state: str) -> None:
         """Queue `envelope` to arrive after `delay_seconds` (capped at 900; the invoker re-queues the rest)."""
-        delay = max(0, min(MAX_QUEUE_DELAY_SECONDS, int(delay_seconds)))
+        # SQS delays by whole seconds; rounding up makes the message arrive due, not early.
+        delay = max(0, min(MAX_QUEUE_DELAY_SECONDS, math.ceil(delay_seconds)))
         clients.client("sqs").send_message(
             QueueUrl=self.queue_url,
             MessageBody=json.dumps(envelope, separators=(",", ":")),

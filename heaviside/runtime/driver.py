@@ -93,7 +93,7 @@ class Driver:
         self.stores = stores
         self.dispatcher = dispatcher or LambdaDispatcher()
         self.delays = delays
-        self._sleep = sleep
+        self.sleep = sleep
         self._programs: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -258,7 +258,7 @@ class Driver:
                 )
             logger.debug("Sleeping %.3f s in state %r of execution %s", real_seconds, action.cursor.state,
                          context.execution_id)
-            self._sleep(real_seconds)
+            self.sleep(real_seconds)
             return self._advance(context, action.cursor, DelayElapsed())
         due = int(time.time() * 1000 + real_seconds * 1000)
         hop = replace(context, cursor=action.cursor.to_json(), hop_id=uuid.uuid4().hex[:16], due=due,

@@ -40,9 +40,6 @@ logger = logging.getLogger(__name__)
 # executions (such as "<ExecArnPart_0idx>") can be replayed.
 _NAME = re.compile(r"^[^\s:/\x00-\x1f\x7f-\x9f]{1,80}$")
 
-# A delay that is due within this many seconds is resumed now.
-DUE_TOLERANCE_SECONDS = 0.5
-
 
 class InvalidStartRequest(ValueError):
     """A start event that names no known state machine or has an invalid execution name."""
@@ -177,7 +174,9 @@ def resume_delays(driver: Driver, records: list, context: Any = None) -> dict:
 def _resume_delay(driver: Driver, envelope: dict, context: Any) -> None:
     heaviside_context, _ = driver.decode(envelope)
     remaining = (heaviside_context.due or 0) / 1000 - time.time()
-    if remaining > DUE_TOLERANCE_SECONDS:
+    if 0 < remaining <= driver.config.sleep_threshold_seconds:
+        driver.sleep(remaining)
+    elif remaining > 0:
         if driver.delays is None:
             raise RuntimeConfigurationError("HEAVISIDE_DELAY_QUEUE_URL is not set; a long delay cannot be re-queued")
         state = (heaviside_context.cursor or {}).get("s", "")
