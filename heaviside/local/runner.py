@@ -46,6 +46,7 @@ from heaviside.engine import (
     compile_program,
     start,
 )
+from heaviside.local.trace import TraceRecord, Tracer
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ def run(
     names: Mapping[str, str | None] | None = None,
     execution_type: str = "STANDARD",
     trace: Callable[[str], None] | None = None,
+    observe: Callable[[TraceRecord], None] | None = None,
 ) -> Execution:
     """Run one execution of `definition` with `input` and return its outcome.
 
@@ -103,12 +105,13 @@ def run(
     or ARNs to handlers ``(event, context)``. `time_scale` (> 0) multiplies
     every Wait, retry interval, Task timeout and the execution timeout.
     `names` may set ``state_machine``, ``execution`` and ``role_arn`` for the
-    context object. `trace` receives one line per state entered.
+    context object. `trace` receives one line per state entered, and
+    `observe` a record per step (see `heaviside.local.trace`).
     """
     if not time_scale > 0:
         raise ValueError(f"time_scale must be greater than 0, got {time_scale!r}")
     model = _load(definition)
-    runner = _Runner(model, functions or {}, time_scale, names or {}, execution_type, trace)
+    runner = _Runner(model, functions or {}, time_scale, names or {}, execution_type, trace, observe)
     return runner.run(input)
 
 
@@ -190,13 +193,12 @@ class LambdaContext:
 
 
 class _Runner:
-    def __init__(self, model, functions, time_scale, names, execution_type, trace):
+    def __init__(self, model, functions, time_scale, names, execution_type, trace, observe=None):
         self.program = compile_program(model)
         self.functions = dict(functions)
         self.time_scale = time_scale
         self.names = names
         self.execution_type = execution_type
-        self.trace = trace
         self.clock = ScaledClock(time_scale)
         self.events: queue.Queue = queue.Queue()
         self.timers: list[_Timer] = []
@@ -205,7 +207,8 @@ class _Runner:
         self.tasks: dict[int, bool] = {}
         self.task_tokens = itertools.count()
         self.outcome: Execution | None = None
-        self.on_enter = self._trace_state if trace else None
+        self.tracer = Tracer.create(self.clock, trace, observe)
+        self.on_enter = self.tracer.state_entered if self.tracer is not None else None
 
     def run(self, execution_input: Any) -> Execution:
         execution = self._execution_info(execution_input)
@@ -227,10 +230,6 @@ class _Runner:
         self.outcome.start_time = execution.start_time
         self.outcome.stop_time = self.clock.now()
         return self.outcome
-
-    def _trace_state(self, state_name: str, state_type: str) -> None:
-        elapsed = (self.clock.now() - self.clock.start).total_seconds()
-        self.trace(f"{elapsed:10.3f}s  {state_type:<8}  {state_name}")
 
     def _execution_info(self, execution_input: Any) -> ExecutionInfo:
         machine_name = self.names.get("state_machine") or DEFAULT_STATE_MACHINE_NAME
@@ -272,7 +271,12 @@ class _Runner:
                         continue
                 self.events.put((timer.cursor, timer.event))
             return
-        self._perform(advance(self.program, self.execution, cursor, event, self.clock.now(), on_enter=self.on_enter))
+        if self.tracer is not None:
+            self.tracer.advancing(cursor, event)
+        actions = advance(self.program, self.execution, cursor, event, self.clock.now(), on_enter=self.on_enter)
+        if self.tracer is not None:
+            self.tracer.advanced(actions)
+        self._perform(actions)
 
     def _perform(self, actions) -> None:
         for action in actions:
@@ -348,6 +352,8 @@ class _Runner:
     def _fork(self, fork: Fork) -> None:
         join = _Join(fork, [None] * len(fork.children))
         self.joins[fork.join_id] = join
+        if self.tracer is not None:
+            self.tracer.forked(fork)
         if not fork.children:
             self.events.put((fork.cursor, JoinCompleted([])))
             return
@@ -364,6 +370,8 @@ class _Runner:
         join = self.joins.get(arrival.join_id)
         if join is None or join.done:
             return
+        if self.tracer is not None:
+            self.tracer.arrived(join.fork, arrival)
         join.arrived += 1
         join.events += arrival.events
         if arrival.failed:
