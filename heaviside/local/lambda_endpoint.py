@@ -39,7 +39,6 @@ import random
 import sys
 import threading
 import time
-import traceback
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -140,7 +139,7 @@ class LambdaEndpoint:
         self.functions = {name: _as_config(spec) for name, spec in functions.items()}
         for name, config in self.functions.items():
             for destination in (config.on_failure, config.on_success):
-                if destination is not None and _function_name(destination) not in self.functions:
+                if destination is not None and function_name(destination) not in self.functions:
                     raise ValueError(f"function {name!r} has destination {destination!r}, which is not in the map")
 
         self.host = host
@@ -221,7 +220,7 @@ class LambdaEndpoint:
 
     def invoke(self, name: str, payload: bytes, *, client_context: dict | None = None) -> Invocation:
         """Run function `name` once with `payload` and return its outcome; raise `FunctionNotFoundError`."""
-        pool = self._pools.get(_function_name(name))
+        pool = self._pools.get(function_name(name))
         if pool is None:
             raise FunctionNotFoundError(name)
         self._count(f"invocations:{pool.name}")
@@ -229,7 +228,7 @@ class LambdaEndpoint:
 
     def enqueue_event(self, name: str, payload: bytes) -> str:
         """Queue an asynchronous invocation of `name` and return its request id."""
-        function = _function_name(name)
+        function = function_name(name)
         if function not in self._pools:
             raise FunctionNotFoundError(name)
         request_id = str(uuid.uuid4())
@@ -524,6 +523,8 @@ def _worker_main(connection, name: str, config: FunctionConfig, arn: str, region
         }
     )
     os.environ.update(config.environment)
+    from heaviside.runtime.decorator import error_payload
+
     handler = _resolve_handler(config.handler)
     if config.warm_up is not None:
         config.warm_up()
@@ -555,22 +556,11 @@ def _worker_main(connection, name: str, config: FunctionConfig, arn: str, region
             body = result if isinstance(result, (bytes, bytearray)) else json.dumps(result).encode("utf-8")
             reply = ("ok", bytes(body))
         except Exception as error:
-            reply = ("error", json.dumps(_error_payload(error, request_id)).encode("utf-8"))
+            reply = ("error", json.dumps(error_payload(error, request_id)).encode("utf-8"))
         try:
             connection.send(reply)
         except (EOFError, OSError):
             return
-
-
-def _error_payload(error: BaseException, request_id: str) -> dict:
-    """Return the Python runtime's error payload for an exception the handler raised."""
-    frames = traceback.extract_tb(error.__traceback__)
-    return {
-        "errorMessage": str(error),
-        "errorType": type(error).__name__,
-        "requestId": request_id,
-        "stackTrace": traceback.format_list(frames[1:] if len(frames) > 1 else frames),
-    }
 
 
 def _client_context(data: dict | None) -> ClientContext | None:
@@ -612,7 +602,7 @@ def _make_request_handler(endpoint: LambdaEndpoint):
             self._invoke(name, payload, invocation_type)
 
         def _invoke(self, name: str, payload: bytes, invocation_type: str) -> None:
-            function = _function_name(name)
+            function = function_name(name)
             if function not in endpoint.functions:
                 arn = name if name.startswith("arn:") else endpoint.function_arn(function)
                 self._error(404, "ResourceNotFoundException", f"Function not found: {arn}")
@@ -693,7 +683,7 @@ def _make_request_handler(endpoint: LambdaEndpoint):
     return RequestHandler
 
 
-def _function_name(name: str) -> str:
+def function_name(name: str) -> str:
     """Return the function name in a name, a partial ARN (``account:function:name``) or a full ARN."""
     parts = name.split(":")
     if "function" in parts:

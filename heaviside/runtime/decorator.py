@@ -113,7 +113,7 @@ def _run_hop(
         logger.info(
             "Handler of state %r of execution %s raised %s", info.state_name, info.execution_id, type(error).__name__
         )
-        event = FunctionFailed(_error_payload(error, request_id), request_id)
+        event = FunctionFailed(error_payload(error, request_id), request_id)
     else:
         event = _succeeded(result, request_id)
 
@@ -169,8 +169,11 @@ def _succeeded(result: Any, request_id: str) -> Any:
         return FunctionFailed(payload, request_id)
 
 
-def _error_payload(error: BaseException, request_id: str) -> dict:
-    """Build the Lambda Python runtime's error payload for an exception the handler raised."""
+def error_payload(error: BaseException, request_id: str) -> dict:
+    """Build the Lambda Python runtime's error payload for an exception a handler raised.
+
+    The first traceback frame is the caller's own and is left out of ``stackTrace``.
+    """
     frames = traceback.extract_tb(error.__traceback__)[1:]
     return {
         "errorMessage": str(error),

@@ -27,7 +27,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from heaviside.local.lambda_endpoint import FunctionConfig, LambdaEndpoint
+from heaviside.local.lambda_endpoint import FunctionConfig, LambdaEndpoint, function_name
 from heaviside.local.runner import FAILED, Execution
 from heaviside.runtime import clients, invoker
 from heaviside.runtime.decorator import task
@@ -238,7 +238,7 @@ class LambdaTestBed:
                 "warm_up": _create_clients,
             }
             options.update(self._function_options)
-            configs[_function_name(key)] = FunctionConfig(handler=task(handler), **options)
+            configs[function_name(key)] = FunctionConfig(handler=task(handler), **options)
         configs[INVOKER] = FunctionConfig(
             handler=invoker.handler,
             timeout=900.0,
@@ -472,12 +472,3 @@ def _definition_text(definition: Any) -> str:
 
 def _is_path(text: str) -> bool:
     return text.endswith((".json", ".yaml", ".yml")) and not text.lstrip().startswith(("{", "["))
-
-
-def _function_name(function: str) -> str:
-    parts = function.split(":")
-    if "function" in parts:
-        position = parts.index("function")
-        if position + 1 < len(parts):
-            return parts[position + 1]
-    return function
