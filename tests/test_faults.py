@@ -4,7 +4,8 @@ Every asynchronous hop is delivered twice, a share of invokes is throttled,
 and a share of task processes is killed after the handler returned and
 before the next hop was dispatched (the invoker resumes those through the
 OnFailure destination). The default run is small enough for CI; set
-``HEAVISIDE_FAULT_EXECUTIONS=1000`` for the full run.
+``HEAVISIDE_FAULT_EXECUTIONS=1000`` for the full run and
+``HEAVISIDE_FAULT_RATE`` to change the share of throttles and kills.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from tests.fixtures_aws import moto_server  # noqa: F401
 
 ARN = "arn:aws:lambda:us-east-1:111111111111:function:"
 EXECUTIONS = int(os.environ.get("HEAVISIDE_FAULT_EXECUTIONS", "6"))
+# With 6 executions of about 8 hops each, a 20% rate makes a run without a
+# kill or without a throttle unlikely (about 1 in 50,000).
+FAULT_RATE = float(os.environ.get("HEAVISIDE_FAULT_RATE", "0.2"))
 RETRY_ANY_ERROR = [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 20, "BackoffRate": 1.0}]
 
 
@@ -97,8 +101,8 @@ def test_faults_lose_and_double_nothing(moto_server):
         {"double": double, "total": total},
         time_scale=0.01,
         aws_endpoint=moto_server,
-        endpoint_options={"duplicate_events": 1.0, "throttle_rate": 0.1, "event_threads": 8, "seed": 7},
-        function_options={"kill_after_handler": 0.1},
+        endpoint_options={"duplicate_events": 1.0, "throttle_rate": FAULT_RATE, "event_threads": 8, "seed": 7},
+        function_options={"kill_after_handler": FAULT_RATE},
     ) as bed:
         with ThreadPoolExecutor(max_workers=8) as pool:
             arns = list(pool.map(lambda pair: bed.start(DEFINITION, pair[1], name=f"run-{pair[0]}"), enumerate(inputs)))
