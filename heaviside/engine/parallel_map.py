@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from heaviside.asl.errors import StatesError
@@ -82,10 +83,14 @@ def execute_map(run, cursor: Cursor, state, raw_input: Any):
     join_id = _join_id(cursor)
     body = state.branches[0]
     distributed = body.processor_config is not None and body.processor_config.mode == "DISTRIBUTED"
-    children = tuple(
-        ForkChild(index, _child_cursor(cursor, join_id, index, body.start_at, 2, distributed), item_input)
-        for index, item_input in enumerate(inputs)
-    )
+
+    def make_child(index: int) -> ForkChild:
+        return ForkChild(index, _child_cursor(cursor, join_id, index, body.start_at, 2, distributed), inputs[index])
+
+    if state.inline:
+        children: Sequence[ForkChild] = _LazyChildren(make_child, len(inputs))
+    else:
+        children = tuple(make_child(index) for index in range(len(inputs)))
     return _run_children(
         run, cursor, state, raw_input, join_id, "iteration", children, max_concurrency, tolerated_count, tolerated_percentage
     )
@@ -153,6 +158,30 @@ def _run_children(run, cursor, state, raw_input, join_id, kind, children, max_co
         else:
             outputs.append(arrival.output)
     return join_completed(run, cursor.with_changes(input=raw_input), state, outputs, events)
+
+
+class _LazyChildren(Sequence):
+    """The children of a Fork that runs inline, each built when it is read.
+
+    An inline Map runs one iteration at a time, so building the cursors on
+    demand keeps one of them alive instead of one per item.
+    """
+
+    def __init__(self, make_child: Callable[[int], ForkChild], count: int):
+        self._make_child = make_child
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self._make_child(position) for position in range(*index.indices(self._count)))
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(f"child index {index} is out of range for {self._count} children")
+        return self._make_child(index)
 
 
 def _starting_at(cursor: Cursor, event_id: int) -> Cursor:
