@@ -10,10 +10,18 @@ import pytest
 
 from heaviside.cli import main as heaviside
 from heaviside.local.app import ProgressPrinter
+from heaviside.local.trace import IterationEnded, MapStarted, RetryScheduled, StateEntered
 
 REPO = Path(__file__).resolve().parent.parent
 ORDER = REPO / "examples" / "order-processing"
 IMPORT = REPO / "examples" / "transaction-import"
+
+
+@pytest.fixture(autouse=True)
+def working_directory(tmp_path, monkeypatch):
+    """Run each test in its own directory, where `heaviside run` keeps its .heaviside/ records."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
 
 
 def test_order_example_succeeds(capsys):
@@ -28,7 +36,8 @@ def test_order_example_succeeds(capsys):
     assert outcome["output"]["status"] == "CONFIRMED"
     lines = captured.err.splitlines()
     assert lines[0] == f"Running order-processing (OrderStateMachine) from {ORDER / 'template.yaml'}"
-    entered = [line.split()[-1] for line in lines[1:] if "iteration" not in line]
+    assert lines[-1].startswith("Recorded execution arn:aws:states:us-east-1:111111111111:execution:order-processing:")
+    entered = [line.split()[-1] for line in lines[1:-1] if ":" not in line]
     assert entered == [
         "ValidateOrder", "IsOrderValid", "PrepareShipment", "ReserveLineItems", "QuoteShipping",
         "ChargePayment", "ConfirmOrder", "OrderConfirmed",
@@ -37,8 +46,15 @@ def test_order_example_succeeds(capsys):
         "ChargePayment", "ConfirmOrder", "OrderConfirmed",
     ]
     progress = [line.split(None, 1)[1] for line in lines if "iteration" in line]
-    assert progress[0] == "ReserveLineItems: 1 iteration started"
-    assert progress[-1] == "ReserveLineItems: 3 iterations started"
+    assert progress[0] == "ReserveLineItems: 3 iterations, at most 2 at a time"
+    assert progress[1] == "ReserveLineItems: 1 of 3 iterations ended"
+    assert progress[-1] == "ReserveLineItems: 3 of 3 iterations ended"
+    retries = [line.split(None, 1)[1] for line in lines if "retry" in line]
+    assert retries == [
+        "ChargePayment: PaymentProviderUnavailable, retry 1 in 1.0s",
+        "ChargePayment: PaymentProviderUnavailable, retry 2 in 2.0s",
+    ]
+    assert lines[-2].split()[1:] == ["Succeed", "OrderConfirmed"]
 
 
 def test_failed_execution_exits_one(capsys):
@@ -75,8 +91,9 @@ def test_map_progress_folded(capsys):
     stderr = capsys.readouterr().err
 
     assert status == 0
-    assert "NormalizeTransactions: 1 iteration started" in stderr
-    assert "NormalizeTransactions: 30 iterations started" in stderr
+    assert "NormalizeTransactions: 30 iterations, at most 20 at a time\n" in stderr
+    assert "NormalizeTransactions: 1 of 30 iterations ended\n" in stderr
+    assert "NormalizeTransactions: 30 of 30 iterations ended\n" in stderr
     assert " NormalizeTransaction\n" not in stderr
 
 
@@ -87,7 +104,8 @@ def test_trace_prints_iterations(capsys):
     stderr = capsys.readouterr().err
 
     assert stderr.count("Task      NormalizeTransaction\n") == 2
-    assert "iteration" not in stderr
+    assert "NormalizeTransactions: 2 iterations, at most 20 at a time\n" in stderr
+    assert "iterations ended" not in stderr
 
 
 @pytest.mark.parametrize(
@@ -132,7 +150,7 @@ def test_invalid_definition_lists_problems(tmp_path, capsys):
     assert "Missing" in stderr
 
 
-def test_progress_printer_final_count(capsys):
+def test_progress_printer_folds_map(capsys):
     definition = {
         "StartAt": "Fan",
         "States": {
@@ -146,16 +164,73 @@ def test_progress_printer_final_count(capsys):
     }
     printer = ProgressPrinter(definition, interval=3600)
 
-    printer.state_entered(0.0, "Map", "Fan")
-    for _ in range(5):
-        printer.state_entered(0.1, "Task", "Work")
-    printer.state_entered(0.2, "Succeed", "Done")
+    printer.record(StateEntered(0.0, "Fan", "Map"))
+    printer.record(MapStarted(0.0, "Fan", 5, 0))
+    for index in range(4):
+        printer.record(StateEntered(0.1, "Work", "Task"))
+        printer.record(RetryScheduled(0.1, "Work", "Flaky", 1, 1.0))
+        printer.record(IterationEnded(0.2, "Fan", index, False, index + 1, 0, 5))
+    printer.record(StateEntered(0.3, "Done", "Succeed"))
     printer.finish()
     lines = capsys.readouterr().err.splitlines()
 
     assert [line.split(None, 1)[1].strip() for line in lines] == [
         "Map       Fan",
-        "Fan: 1 iteration started",
-        "Fan: 5 iterations started",
+        "Fan: 5 iterations",
+        "Fan: 1 of 5 iterations ended, 1 retry",
+        "Fan: 4 of 5 iterations ended, 4 retries",
         "Succeed   Done",
+    ]
+
+
+def test_progress_printer_prints_final_count(capsys):
+    definition = {
+        "StartAt": "Fan",
+        "States": {
+            "Fan": {
+                "Type": "Map",
+                "ItemProcessor": {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": "x", "End": True}}},
+                "End": True,
+            },
+        },
+    }
+    printer = ProgressPrinter(definition, interval=3600)
+
+    printer.record(MapStarted(0.0, "Fan", 3, 0))
+    for index in range(3):
+        printer.record(IterationEnded(0.2, "Fan", index, index == 1, index + 1, 1 if index >= 1 else 0, 3))
+    printer.finish()
+    lines = capsys.readouterr().err.splitlines()
+
+    assert [line.split(None, 1)[1].strip() for line in lines] == [
+        "Fan: 3 iterations",
+        "Fan: 1 of 3 iterations ended",
+        "Fan: 3 of 3 iterations ended, 1 failed",
+    ]
+
+
+def test_progress_printer_verbose_prints_retries(capsys):
+    definition = {
+        "StartAt": "Fan",
+        "States": {
+            "Fan": {
+                "Type": "Map",
+                "ItemProcessor": {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": "x", "End": True}}},
+                "End": True,
+            },
+        },
+    }
+    printer = ProgressPrinter(definition, verbose=True)
+
+    printer.record(MapStarted(0.0, "Fan", 1, 0))
+    printer.record(StateEntered(0.1, "Work", "Task"))
+    printer.record(RetryScheduled(0.1, "Work", "Flaky", 1, 1.0))
+    printer.record(IterationEnded(0.2, "Fan", 0, False, 1, 0, 1))
+    printer.finish()
+    lines = capsys.readouterr().err.splitlines()
+
+    assert [line.split(None, 1)[1].strip() for line in lines] == [
+        "Fan: 1 iteration",
+        "Task      Work",
+        "Work: Flaky, retry 1 in 1.0s",
     ]

@@ -148,7 +148,7 @@ def test_console_script_runs(project):
     assert json.loads(completed.stdout)["output"]["greeting"] == "hello Lin"
 
 
-def test_template_goes_to_template_runner(tmp_path, capsys):
+def test_template_goes_to_template_runner(tmp_path, capsys, monkeypatch):
     (tmp_path / "template.yaml").write_text(
         textwrap.dedent(
             """
@@ -167,6 +167,72 @@ def test_template_goes_to_template_runner(tmp_path, capsys):
             """
         )
     )
-    status, out, _ = run_cli(capsys, tmp_path / "template.yaml")
+    monkeypatch.chdir(tmp_path)
+
+    status, out, err = run_cli(capsys, tmp_path / "template.yaml")
+
     assert status == 0
     assert json.loads(out) == {"status": "SUCCEEDED", "output": "us-east-1"}
+    assert "Recorded execution arn:aws:states:" in err
+    assert (tmp_path / ".heaviside" / "executions.sqlite3").is_file()
+
+
+RETRYING = {
+    "StartAt": "Charge",
+    "States": {
+        "Charge": {
+            "Type": "Task",
+            "Resource": "charge",
+            "Retry": [{"ErrorEquals": ["ProviderDown"], "IntervalSeconds": 2, "MaxAttempts": 1}],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Refund"}],
+            "End": True,
+        },
+        "Refund": {"Type": "Pass", "End": True},
+    },
+}
+
+FAILING_MODULE = textwrap.dedent(
+    """
+    class ProviderDown(Exception):
+        pass
+
+
+    def charge(event, context):
+        raise ProviderDown("the provider is down")
+    """
+)
+
+
+def test_trace_prints_retries_and_catches(tmp_path, capsys):
+    (tmp_path / "machine.json").write_text(json.dumps(RETRYING))
+    (tmp_path / "charges.py").write_text(FAILING_MODULE)
+
+    status, out, err = run_cli(
+        capsys, tmp_path / "machine.json", "--functions", tmp_path / "charges.py", "--time-scale", "0.001", "--trace"
+    )
+
+    assert status == 0
+    assert json.loads(out)["status"] == "SUCCEEDED"
+    assert [line.split(None, 1)[1].strip() for line in err.splitlines()] == [
+        "Task      Charge",
+        "Charge: ProviderDown, retry 1 in 2.0s",
+        "Charge: ProviderDown, caught, next Refund",
+        "Pass      Refund",
+    ]
+
+
+@pytest.mark.parametrize(
+    "arguments, option",
+    [
+        (["--mock", 'Greet={"Return": 1}'], "--mock"),
+        (["--mock-file", "mocks.json"], "--mock-file"),
+        (["--through", "lambda"], "--through lambda"),
+        (["--state-dir", "records"], "--state-dir"),
+    ],
+)
+def test_template_options_rejected_for_definitions(project, capsys, arguments, option):
+    status, out, err = run_cli(capsys, project / "machine.json", *arguments)
+
+    assert status == 2
+    assert out == ""
+    assert f"heaviside run: {option} applies to SAM templates only" in err

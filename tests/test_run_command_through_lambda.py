@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from heaviside.local.stores import SQLiteStore
+
 REPO = Path(__file__).resolve().parent.parent
 HEAVISIDE = Path(sys.executable).parent / "heaviside"
 ORDER = REPO / "examples" / "order-processing"
@@ -68,6 +70,14 @@ def test_lambda_path_matches_inprocess(tmp_path, template, input_name, expected_
     assert outcome == json.loads(inprocess.stdout)
     assert "through the local Lambda endpoint" in through_lambda.stderr.splitlines()[0]
     assert "Traceback" not in through_lambda.stderr
+
+    records = SQLiteStore(tmp_path / ".heaviside" / "executions.sqlite3")
+    for result in (inprocess, through_lambda):
+        execution_arn = result.stderr.splitlines()[-1].split()[2]
+        record = records.get_execution(execution_arn)
+        assert record.status == expected_status
+        assert record.output == outcome.get("output")
+        assert record.error == outcome.get("error")
 
 
 def test_through_rejects_unknown_path(tmp_path):

@@ -45,7 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Python module (dotted name or .py file) whose FUNCTIONS dict maps function names or ARNs "
         "to handlers; without FUNCTIONS, every top-level function named in a Task is used",
     )
-    parser.add_argument("--trace", action="store_true", help="print one line per state entered to stderr")
+    parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="print one line per state entered, retry, caught or uncaught error, and Map started to stderr "
+        "(template runs print these without --trace too, but fold the states inside Map iterations into progress lines)",
+    )
     parser.add_argument(
         "--time-scale",
         type=float,
@@ -88,10 +93,12 @@ def main(args: argparse.Namespace) -> int:
         print(f"heaviside run: --time-scale must be greater than 0, got {args.time_scale}", file=sys.stderr)
         return EXIT_USAGE
 
-    trace = _print_trace if args.trace else None
+    observe = _print_trace if args.trace else None
     names = {"execution": args.execution_name} if args.execution_name else None
     try:
-        execution = run(document, execution_input, functions=functions, time_scale=args.time_scale, names=names, trace=trace)
+        execution = run(
+            document, execution_input, functions=functions, time_scale=args.time_scale, names=names, observe=observe
+        )
     except InvalidDefinition as error:
         print(f"heaviside run: {path}: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -219,5 +226,9 @@ def _import_file(path: Path):
     return module
 
 
-def _print_trace(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+def _print_trace(record) -> None:
+    """Print a trace record of `heaviside.local.trace` to stderr, leaving out per-iteration counts."""
+    from heaviside.local.trace import IterationEnded, format_record
+
+    if not isinstance(record, IterationEnded):
+        print(format_record(record), file=sys.stderr, flush=True)

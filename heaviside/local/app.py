@@ -33,6 +33,16 @@ from pathlib import Path
 from typing import Any
 
 from heaviside.asl.errors import HeavisideError
+from heaviside.local.records import DEFAULT_STATE_DIR, ExecutionRecorder
+from heaviside.local.trace import (
+    IterationEnded,
+    MapStarted,
+    RetryScheduled,
+    StateEntered,
+    TraceRecord,
+    describe_record,
+    format_record,
+)
 from heaviside.template import is_intrinsic
 
 logger = logging.getLogger(__name__)
@@ -813,6 +823,7 @@ class RunResult:
     error: str | None = None
     cause: str | None = None
     states_entered: tuple[str, ...] | None = ()
+    execution_arn: str | None = None
 
 
 def run_machine(
@@ -824,7 +835,8 @@ def run_machine(
     time_scale: float = 1.0,
     through: str = "inprocess",
     execution_name: str | None = None,
-    on_transition: Callable[[float, str, str], None] | None = None,
+    observe: Callable[[TraceRecord], None] | None = None,
+    state_dir: str | os.PathLike | None = None,
 ) -> RunResult:
     """Run one execution of a template's state machine and return its outcome.
 
@@ -833,24 +845,35 @@ def run_machine(
     `time_scale` (> 0) multiplies Wait and retry delays, and Task and
     execution timeouts too. `through` is ``inprocess`` (the in-process runner)
     or ``lambda`` (the local Lambda endpoint, as deployed functions would run).
-    `on_transition` is called with the elapsed execution time in seconds, the
-    state type and the state name of every state entered.
+    `observe` receives the trace records of `heaviside.local.trace` as they
+    happen (in-process runs only). With `state_dir`, the definition and an
+    execution record are stored there (see `heaviside.local.records`), and
+    an execution name already recorded raises `RecordError`.
     """
     app = template if isinstance(template, TemplateApp) else load_template(template)
     spec = app.machine(machine)
     definition, mock_functions = apply_mocks(spec.definition, mocks or {}, app.region)
-    states_entered: list[str] = []
-    states_lock = threading.Lock()
+    if through not in ("inprocess", "lambda"):
+        raise TemplateError(f"--through {through!r}: expected inprocess or lambda")
 
-    def trace(line: str) -> None:
-        entered = _entered_state(line)
-        if entered is not None:
-            with states_lock:
-                states_entered.append(entered[2])
-            if on_transition is not None:
-                on_transition(*entered)
+    states_entered: list[str] = []
+
+    def record_trace(record: TraceRecord) -> None:
+        # The runner calls this on one thread, so the list needs no lock.
+        if isinstance(record, StateEntered):
+            states_entered.append(record.state)
+        if observe is not None:
+            observe(record)
 
     names = _context_names(spec, execution_name)
+    recorder = None
+    if state_dir is not None:
+        recorder = ExecutionRecorder(state_dir)
+        if spec.execution_type == "STANDARD":
+            recorder.check_name_unused(_standard_execution_arn(spec, names["execution"]), names["execution"])
+        digest = recorder.put_definition(definition)
+
+    start_ms = _epoch_ms()
     with function_environment(app):
         functions = {**app.handlers(), **mock_functions}
         if through == "inprocess":
@@ -863,12 +886,29 @@ def run_machine(
                 time_scale=time_scale,
                 names=names,
                 execution_type=spec.execution_type,
-                trace=trace,
+                observe=record_trace,
             )
-        elif through == "lambda":
-            execution = _run_through_lambda(app, spec, definition, execution_input, functions, time_scale, names)
         else:
-            raise TemplateError(f"--through {through!r}: expected inprocess or lambda")
+            execution = _run_through_lambda(app, spec, definition, execution_input, functions, time_scale, names)
+    stop_ms = _epoch_ms()
+
+    if recorder is not None:
+        if execution.start_time is not None:
+            # The in-process runner's start time, which $$.Execution.StartTime shows.
+            start_ms = int(execution.start_time.timestamp() * 1000)
+        recorder.record(
+            execution_arn=execution.execution_arn,
+            name=names["execution"],
+            state_machine=spec.name,
+            digest=digest,
+            execution_input=execution_input,
+            status=execution.status,
+            output=execution.output,
+            error=execution.error,
+            cause=execution.cause,
+            start_time=start_ms,
+            stop_time=stop_ms,
+        )
 
     return RunResult(
         status=execution.status,
@@ -876,6 +916,7 @@ def run_machine(
         error=execution.error,
         cause=execution.cause,
         states_entered=tuple(states_entered) if through == "inprocess" else None,
+        execution_arn=execution.execution_arn or None,
     )
 
 
@@ -889,18 +930,15 @@ def _context_names(spec: MachineSpec, execution_name: str | None) -> dict[str, s
     }
 
 
-def _entered_state(line: str) -> tuple[float, str, str] | None:
-    """Split a runner trace line ("  0.012s  Task      ChargePayment") into seconds, type and state."""
-    # TODO: the runner's trace passes formatted lines; structured records
-    # (state, type, time) would spare this parsing.
-    parts = str(line).split(None, 2)
-    if len(parts) != 3 or not parts[0].endswith("s"):
-        return None
-    try:
-        seconds = float(parts[0][:-1])
-    except ValueError:
-        return None
-    return seconds, parts[1], parts[2].strip()
+def _standard_execution_arn(spec: MachineSpec, execution_name: str) -> str:
+    """Return the ARN that both local paths give a Standard execution of `spec` named `execution_name`."""
+    from heaviside.local.runner import ACCOUNT, REGION
+
+    return f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{spec.name}:{execution_name}"
+
+
+def _epoch_ms() -> int:
+    return int(time.time() * 1000)
 
 
 def _run_through_lambda(
@@ -960,6 +998,9 @@ def add_template_arguments(parser) -> None:
                                 "through the heaviside runtime, with each function behind a local Lambda endpoint "
                                 "and the stores on a moto server on 127.0.0.1 (needs the test extra)")),
         ("--execution-name", dict(metavar="NAME", help="name of the execution in the context object (default: a UUID)")),
+        ("--state-dir", dict(metavar="DIR",
+                             help=f"template runs: store the definition and the execution record in DIR "
+                                  f"(default: {DEFAULT_STATE_DIR} in the current directory)")),
     ]
     for option, settings in options:
         if option not in existing:
@@ -971,9 +1012,10 @@ def run_template(args) -> int:
 
     Reads these attributes of `args` (missing ones take their defaults):
     ``template`` (or ``definition``), ``machine``, ``input``, ``mock``,
-    ``mock_file``, ``time_scale``, ``through``, ``trace``, ``execution_name``.
-    Prints each state entered and Map progress to stderr, and the outcome as
-    JSON to stdout. Returns 0 when the execution succeeded, 1 when it failed
+    ``mock_file``, ``time_scale``, ``through``, ``trace``, ``execution_name``,
+    ``state_dir``. Prints each state entered, retries and Map progress to
+    stderr, and the outcome as JSON to stdout. Records the execution in the
+    state directory. Returns 0 when the execution succeeded, 1 when it failed
     or timed out, and 2 when the template or an option is invalid.
     """
     from heaviside.asl.errors import InvalidDefinition
@@ -1006,7 +1048,8 @@ def run_template(args) -> int:
             time_scale=time_scale,
             through=through,
             execution_name=getattr(args, "execution_name", None),
-            on_transition=printer.state_entered,
+            observe=printer.record,
+            state_dir=getattr(args, "state_dir", None) or DEFAULT_STATE_DIR,
         )
     except InvalidDefinition as error:
         _print_status(f"heaviside run: the definition of state machine {spec.logical_id} in {spec.source} is invalid:")
@@ -1018,6 +1061,7 @@ def run_template(args) -> int:
         return 2
 
     printer.finish()
+    _print_status(f"Recorded execution {result.execution_arn} in {getattr(args, 'state_dir', None) or DEFAULT_STATE_DIR}")
     outcome: dict[str, Any] = {"status": result.status}
     if result.status == "SUCCEEDED":
         outcome["output"] = result.output
@@ -1038,75 +1082,88 @@ def _print_status(message: str) -> None:
 
 
 class ProgressPrinter:
-    """Print the states an execution enters, folding Map iterations into progress lines.
+    """Print the trace records of a run, folding the iterations of each Map into progress lines.
 
-    Without `verbose`, the states inside a Map's iterations are not printed one
-    by one. Instead, the Map prints how many iterations have started: at the
-    first, then at most once per `interval` seconds of real time, and whenever
-    a state outside every Map is entered or the run ends, if the count changed.
+    With `verbose`, every record is printed except the iteration counts,
+    because every state of every iteration is printed then. Without it, the
+    states inside Map iterations are not printed, and neither are their
+    retries and errors. Instead each Map that is not itself inside a Map
+    prints how many of its iterations ended: at the first, then at most once
+    per `interval` seconds of real time, whenever a state outside every Map
+    is entered, and when the last one ends. Retries inside the Map's
+    iterations are counted in that line.
     """
 
     def __init__(self, definition: dict, *, verbose: bool = False, interval: float = 1.0):
         self.verbose = verbose
         self.interval = interval
-        # The first state of each Map's iteration, mapped to the Map state's name.
-        self.iteration_starts: dict[str, str] = {}
-        self.inside_map: set[str] = set()
-        self._index_maps(definition, inside=False)
-        self.started: dict[str, int] = {}
-        # Per Map state: the count last printed and when (time.monotonic()).
-        self.printed: dict[str, tuple[int, float]] = {}
+        # Every state inside a Map's iterations, mapped to its outermost Map state.
+        self.outermost_map: dict[str, str] = {}
+        self._index_maps(definition, outer_map=None)
+        # Per outermost Map state: its latest IterationEnded record, and retries inside it.
+        self.progress: dict[str, IterationEnded] = {}
+        self.retries: dict[str, int] = {}
+        # Per Map state: the progress line last printed and when (time.monotonic()).
+        self.printed: dict[str, tuple[str, float]] = {}
         self._lock = threading.Lock()
 
-    def state_entered(self, seconds: float, state_type: str, state: str) -> None:
+    def record(self, record: TraceRecord) -> None:
+        """Print `record` or fold it into its Map's progress line."""
         with self._lock:
-            if state in self.iteration_starts.values():
-                # A Map entered again (in a loop) counts its iterations afresh.
-                self.started[state] = 0
-                self.printed.pop(state, None)
+            if self.verbose:
+                if not isinstance(record, IterationEnded):
+                    _print_status(format_record(record))
+                return
 
-            map_state = self.iteration_starts.get(state)
-            if map_state is not None:
-                self.started[map_state] = self.started.get(map_state, 0) + 1
-                if not self.verbose:
-                    self._print_progress(map_state, seconds, final=False)
-
-            if state not in self.inside_map:
-                self._flush(seconds)
-            if self.verbose or state not in self.inside_map:
-                _print_status(f"{seconds:10.3f}s  {state_type:<8}  {state}")
+            outer_map = self.outermost_map.get(record.state)
+            if outer_map is None:
+                self._record_outside_maps(record)
+            elif isinstance(record, RetryScheduled):
+                self.retries[outer_map] = self.retries.get(outer_map, 0) + 1
 
     def finish(self) -> None:
-        """Print the iteration counts that changed since they were last printed."""
+        """Print the progress lines that changed since they were last printed."""
         with self._lock:
-            self._flush(None)
+            for map_state in self.progress:
+                self._print_progress(map_state, final=True)
 
-    def _flush(self, seconds: float | None) -> None:
-        if self.verbose:
+    def _record_outside_maps(self, record: TraceRecord) -> None:
+        if isinstance(record, MapStarted):
+            # A Map entered again (in a loop) counts its iterations afresh.
+            self.progress.pop(record.state, None)
+            self.retries.pop(record.state, None)
+            self.printed.pop(record.state, None)
+        if isinstance(record, IterationEnded):
+            self.progress[record.state] = record
+            self._print_progress(record.state, final=record.ended == record.iterations)
             return
-        for map_state in self.started:
-            self._print_progress(map_state, seconds, final=True)
+        if isinstance(record, StateEntered):
+            for map_state in self.progress:
+                self._print_progress(map_state, final=True)
+        _print_status(format_record(record))
 
-    def _print_progress(self, map_state: str, seconds: float | None, final: bool) -> None:
-        count = self.started[map_state]
-        printed_count, printed_at = self.printed.get(map_state, (0, 0.0))
+    def _print_progress(self, map_state: str, final: bool) -> None:
+        progress = self.progress[map_state]
+        retries = self.retries.get(map_state, 0)
+        text = describe_record(progress)
+        if retries:
+            text += f", {retries} {'retry' if retries == 1 else 'retries'}"
+
+        printed_text, printed_at = self.printed.get(map_state, ("", 0.0))
         now = time.monotonic()
-        due = printed_count == 0 or now - printed_at >= self.interval
-        if count == printed_count or not (final or due):
+        due = not printed_text or now - printed_at >= self.interval
+        if text == printed_text or not (final or due):
             return
-        self.printed[map_state] = (count, now)
-        elapsed = f"{seconds:10.3f}s" if seconds is not None else " " * 11
-        noun = "iteration" if count == 1 else "iterations"
-        _print_status(f"{elapsed}  {'':<8}  {map_state}: {count} {noun} started")
+        self.printed[map_state] = (text, now)
+        _print_status(f"{progress.seconds:10.3f}s  {'':<8}  {text}")
 
-    def _index_maps(self, definition: dict, inside: bool) -> None:
+    def _index_maps(self, definition: dict, outer_map: str | None) -> None:
         for name, state in (definition.get("States") or {}).items():
-            if inside:
-                self.inside_map.add(name)
+            if outer_map is not None:
+                self.outermost_map[name] = outer_map
             for branch in state.get("Branches") or []:
-                self._index_maps(branch, inside)
+                self._index_maps(branch, outer_map)
             for key in ("ItemProcessor", "Iterator"):
                 processor = state.get(key)
                 if isinstance(processor, dict):
-                    self.iteration_starts[processor.get("StartAt")] = name
-                    self._index_maps(processor, inside=True)
+                    self._index_maps(processor, outer_map or name)

@@ -46,7 +46,7 @@ class RetryScheduled:
     ``$$.State.RetryCount`` does after the retry. `delay` is in execution
     time, as the Retry field gives it (before the time scale). `error` is
     None when the failure came from the engine itself, for example a result
-    over the size limit, because the runner sees only the retry.
+    over the size limit, because the runner then receives no failure event.
     """
 
     seconds: float
@@ -98,7 +98,7 @@ class MapStarted:
 class IterationEnded:
     """Iteration `index` of the Map state `state` ended; `ended` of `iterations` have ended so far.
 
-    `failed` says whether this iteration failed, and `failures` counts the
+    `failed` is true when this iteration failed, and `failures` counts the
     failed ones so far.
     """
 
