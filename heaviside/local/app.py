@@ -889,6 +889,8 @@ def run_machine(
                 observe=record_trace,
             )
         else:
+            # NOTE: this path produces no trace records, so states_entered stays None. The runtime's
+            # driver calls the engine in the endpoint's worker processes without an on_enter callback.
             execution = _run_through_lambda(app, spec, definition, execution_input, functions, time_scale, names)
     stop_ms = _epoch_ms()
 
