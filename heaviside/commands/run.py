@@ -126,8 +126,8 @@ def _reject_template_options(args: argparse.Namespace) -> None:
         ("--through lambda", getattr(args, "through", None) == "lambda"),
         ("--state-dir", getattr(args, "state_dir", None) is not None),
     ]
-    for option, given in template_only:
-        if given:
+    for option, is_set in template_only:
+        if is_set:
             raise UsageError(
                 f"{option} applies to SAM templates only, and {args.definition} is a definition; "
                 "run the template that declares the machine instead"
