@@ -996,7 +996,7 @@ def add_template_arguments(parser) -> None:
                              "repeat for several states")),
         ("--mock-file", dict(metavar="FILE", help="JSON or YAML file that maps state names to mock responses")),
         ("--through", dict(choices=["inprocess", "lambda"], default="inprocess",
-                           help="inprocess (default): run the execution with the in-process runner; lambda: run it "
+                           help="template runs: inprocess (default) runs the execution with the in-process runner; lambda runs it "
                                 "through the heaviside runtime, with each function behind a local Lambda endpoint "
                                 "and the stores on a moto server on 127.0.0.1 (needs the test extra)")),
         ("--execution-name", dict(metavar="NAME", help="name of the execution in the context object (default: a UUID)")),
