@@ -174,7 +174,7 @@ class JsonataExpression:
     these against where AWS makes each field available.
     """
 
-    __slots__ = ("text", "body", "variables", "states_fields", "_compiled")
+    __slots__ = ("text", "body", "variables", "states_fields", "_compiled", "_read_names", "_states_reads")
 
     def __init__(self, text: str, body: str, compiled: Any, reads: Mapping[str, Any]):
         self.text = text
@@ -183,6 +183,13 @@ class JsonataExpression:
         bindings = reads.get("bindings", {})
         self.variables = frozenset(name for name in bindings if name != "states" and name not in STEP_FUNCTIONS_FUNCTIONS)
         self.states_fields = _states_fields(bindings.get("states"))
+        # jlens converts every binding to its own values on each evaluation,
+        # so only the bindings the expression reads are passed (None: all,
+        # because `$eval` can read any of them), and of `$states` only the
+        # fields it reads: a Map's ItemSelector would otherwise convert the
+        # execution input, with every item, once per item.
+        self._read_names = None if reads.get("everyBinding") else frozenset(bindings)
+        self._states_reads = bindings.get("states", True)
 
     def __repr__(self) -> str:
         return f"JsonataExpression({self.text!r})"
@@ -206,7 +213,15 @@ class JsonataExpression:
         jlens = _import_jlens()
 
         # `eval` comes first so that a workflow variable named `eval` still wins.
-        bindings = {"eval": None, **variables, "states": states}
+        if self._read_names is None:
+            bindings = {"eval": None, **variables, "states": states}
+        else:
+            bindings = {"eval": None}
+            for name in self._read_names:
+                if name in variables:
+                    bindings[name] = variables[name]
+            if "states" in self._read_names:
+                bindings["states"] = _read_part(states, self._states_reads)
         try:
             result = self._compiled.evaluate_json(None, bindings, now=now, timeout=EVALUATION_TIMEOUT_SECONDS)
         except jlens.JlensError as error:
@@ -220,6 +235,18 @@ class JsonataExpression:
         if result is None:
             raise JsonataEvaluationError(self.body, field, "returned nothing (undefined).")
         return json.loads(result)
+
+
+def _read_part(value: Any, reads: Any) -> Any:
+    """Return the part of `value` that a jlens read tree selects (``True``: all of it).
+
+    Only objects are narrowed, by a tree that names fields. A path into an
+    array reads the field of every element, so an array is passed whole,
+    and so is a value whose tree is empty (read for its existence or type).
+    """
+    if not isinstance(reads, dict) or not reads or not isinstance(value, dict):
+        return value
+    return {name: _read_part(value[name], below) for name, below in reads.items() if name in value}
 
 
 def _import_jlens():
