@@ -8,7 +8,9 @@ Usage:
 Each (workload, peer) pair first runs once to estimate its cost, then R
 times (default 3) with a run count chosen to take about S seconds
 (default 0.5). The repeats are interleaved across peers, so load on a
-shared machine slows every peer alike, and the table reports the median.
+shared machine slows every peer alike. The table reports the best of the
+R measurements, because other load only ever adds time; the JSON file
+has every measurement and the median too.
 Ratios between peers measured in the same run are the numbers to compare.
 Every peer's output is checked against the baseline's.
 
@@ -98,6 +100,7 @@ def run_all(workloads: list[str], peers: list[str], repeat: int, seconds: float,
         reference = outputs.get("baseline")
         results[workload] = {
             peer: {
+                "best_us": min(samples[peer]),
                 "median_us": statistics.median(samples[peer]),
                 "samples_us": samples[peer],
                 "runs": runs[peer],
@@ -120,17 +123,17 @@ def machine() -> dict:
 
 
 def format_table(results: dict, peers: list[str]) -> str:
-    """Return the Markdown tables: median µs per execution, then the ratios that the targets use."""
+    """Return the Markdown tables: best µs per execution, then the ratios that the targets use."""
     lines = ["| workload | " + " | ".join(peers) + " |", "| --- |" + " --- |" * len(peers)]
     for workload, by_peer in results.items():
-        cells = [f"{by_peer[peer]['median_us']:,.1f}" for peer in peers]
+        cells = [f"{by_peer[peer]['best_us']:,.1f}" for peer in peers]
         lines.append(f"| {workload} | " + " | ".join(cells) + " |")
 
     lines += ["", "| workload | states | heaviside µs/state | x baseline | LocalStack / heaviside | moto / heaviside | engine x baseline | outputs equal |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for workload, by_peer in results.items():
-        heaviside = by_peer.get("heaviside", {}).get("median_us")
-        baseline = by_peer.get("baseline", {}).get("median_us")
-        engine = by_peer.get("heaviside-engine", {}).get("median_us")
+        heaviside = by_peer.get("heaviside", {}).get("best_us")
+        baseline = by_peer.get("baseline", {}).get("best_us")
+        engine = by_peer.get("heaviside-engine", {}).get("best_us")
 
         def ratio(numerator, denominator):
             if numerator is None or denominator is None:
@@ -141,8 +144,8 @@ def format_table(results: dict, peers: list[str]) -> str:
         per_state = "-" if heaviside is None else f"{heaviside / STATES[workload]:.2f}"
         lines.append(
             f"| {workload} | {STATES[workload]:,} | {per_state} | {ratio(heaviside, baseline)} | "
-            f"{ratio(by_peer.get('localstack', {}).get('median_us'), heaviside)} | "
-            f"{ratio(by_peer.get('moto', {}).get('median_us'), heaviside)} | {ratio(engine, baseline)} | "
+            f"{ratio(by_peer.get('localstack', {}).get('best_us'), heaviside)} | "
+            f"{ratio(by_peer.get('moto', {}).get('best_us'), heaviside)} | {ratio(engine, baseline)} | "
             f"{'yes' if matches else 'NO'} |"
         )
     return "\n".join(lines) + "\n"
@@ -156,6 +159,9 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=0.5, help="target duration of one measurement in seconds (default 0.5)")
     parser.add_argument("--table", type=Path, default=BENCH / "results" / "latest.md", help="Markdown file the tables are written to")
     parser.add_argument("--json", type=Path, default=BENCH / "results" / "latest.json", help="JSON file the raw results are written to")
+    parser.add_argument(
+        "--no-extras", action="store_true", help="skip bench/extras.py (imports, hops, memory, examples, envelopes)"
+    )
     args = parser.parse_args(argv)
 
     peers = [peer for peer in args.peers.split(",") if peer]
@@ -174,8 +180,17 @@ def main(argv=None) -> int:
         f"Measured {about['date']} with bench/run.py --repeat {args.repeat} --seconds {args.seconds}; "
         f"Python {about['python']} for heaviside and the baseline; {about['cpus']} CPUs, "
         f"load average {about['load_average'][0]:.1f} at the end; {time.monotonic() - started:.0f} s in all. "
-        "Median µs per execution.\n\n"
+        f"Best of {args.repeat} measurements, µs per execution.\n\n"
     )
+    if not args.no_extras:
+        extras_markdown = args.table.with_name(args.table.stem + "-extras.md")
+        extras_json = args.json.with_name(args.json.stem + "-extras.json")
+        subprocess.run(
+            [sys.executable, str(BENCH / "extras.py"), "--json", str(extras_json), "--markdown", str(extras_markdown)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        table += "\n" + extras_markdown.read_text(encoding="utf-8")
     args.table.parent.mkdir(parents=True, exist_ok=True)
     args.table.write_text(header + table, encoding="utf-8")
     args.json.parent.mkdir(parents=True, exist_ok=True)
