@@ -34,5 +34,5 @@ def expand_template(
     parameter_values: dict[str, Any] | None = None,
 ) -> Rendering:
     """Expand every Heaviside::StateMachine of `template` (which is not modified)."""
-    model = build_model(template, source=source, parameter_values=parameter_values)
+    model = build_model(template, source=source, parameter_values=parameter_values, invoker_runtime=code.runtime)
     return render_template(template, model, code)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from typing import Any, Callable, Protocol
 
-from sam_macro import contract
+from sam_macro import contract, runtimes
 from sam_macro.definition import (
     SUBSTITUTION_KEY_PATTERN,
     PublishedDefinition,
@@ -71,11 +70,14 @@ def build_model(
     source: DefinitionSource,
     parameter_values: dict[str, Any] | None = None,
     validate_definition: Callable[[dict[str, Any]], list[str]] | None = None,
+    invoker_runtime: str = contract.DEFAULT_RUNTIME,
 ) -> TemplateModel:
     """Find the Heaviside::StateMachine resources and the functions their Task states invoke.
 
     `parameter_values` gives template parameter values where known (the
     macro event's templateParameterValues); parameter defaults fill the rest.
+    `invoker_runtime` is the Lambda runtime of the invokers and of the runtime
+    layer build; JSONata machines need python3.12 or newer.
     Raises `MacroError` listing every problem.
     """
     resources = template.get("Resources")
@@ -91,7 +93,8 @@ def build_model(
     for logical_id, resource in resources.items():
         if isinstance(resource, dict) and resource.get("Type") == MACHINE_TYPE:
             machine = _build_machine(
-                logical_id, resource, resources, parameters, values, source, validate_definition, problems
+                logical_id, resource, resources, parameters, values, source, validate_definition, problems,
+                invoker_runtime,
             )
             if machine is not None:
                 machines[logical_id] = machine
@@ -124,6 +127,7 @@ def _build_machine(
     source: DefinitionSource,
     validate_definition: Callable[[dict[str, Any]], list[str]],
     problems: list[TemplateProblem],
+    invoker_runtime: str,
 ) -> Machine | None:
     properties = resource.get("Properties") or {}
     if not isinstance(properties, dict):
@@ -161,6 +165,13 @@ def _build_machine(
         return None
 
     published = replace_intrinsics(raw, parameters)
+    uses_jsonata = _uses_jsonata(published.raw)
+    if uses_jsonata:
+        # Without the engine, validation would report every expression as invalid.
+        jsonata_problem = _jsonata_invoker_problem(invoker_runtime)
+        if jsonata_problem is not None:
+            problems.append(TemplateProblem(logical_id, definition_property, jsonata_problem))
+            return None
     _merge_user_substitutions(logical_id, properties.get("DefinitionSubstitutions"), published, problems)
 
     targets = []
@@ -184,7 +195,7 @@ def _build_machine(
         function_properties["Tracing"] = "Active"
 
     return Machine(
-        uses_jsonata=_uses_jsonata(published.raw),
+        uses_jsonata=uses_jsonata,
         logical_id=logical_id,
         definition=published,
         targets=targets,
@@ -369,6 +380,28 @@ def _collect_functions(
     return functions
 
 
+def _jsonata_invoker_problem(invoker_runtime: str) -> str | None:
+    """Return why the invoker of a JSONata machine could not evaluate JSONata, or None when it can."""
+    if runtimes.cannot_load_jsonata(invoker_runtime):
+        return (
+            f"the state machine uses JSONata, but its invoker and the runtime layer are built for "
+            f"{invoker_runtime}, which cannot load heaviside's JSONata engine (its wheels need glibc 2.28, and "
+            f"Lambda's {invoker_runtime} runs on Amazon Linux 2 with glibc 2.26); build and deploy the macro "
+            f"stack with PythonRuntime={runtimes.JSONATA_MIN_RUNTIME} or newer (for heaviside expand: "
+            f"--runtime {runtimes.JSONATA_MIN_RUNTIME})"
+        )
+    import_error = runtimes.jsonata_engine_import_error()
+    if import_error is not None:
+        return (
+            f"the state machine uses JSONata, but heaviside's JSONata engine ({runtimes.JSONATA_ENGINE}) failed "
+            f"to import where the template is expanded: {import_error}. In the deployed macro this means that "
+            f"its runtime layer was built for python3.11: run sam build and sam deploy of the macro stack with "
+            f"the same PythonRuntime, {runtimes.JSONATA_MIN_RUNTIME} or newer. For heaviside expand, install "
+            f"{runtimes.JSONATA_ENGINE}"
+        )
+    return None
+
+
 def _check_jsonata_runtime(
     function_id: str, resource: dict[str, Any], globals_function: Any, problems: list[TemplateProblem]
 ) -> None:
@@ -376,15 +409,14 @@ def _check_jsonata_runtime(
     runtime = (resource.get("Properties") or {}).get("Runtime")
     if runtime is None and resource.get("Type") == SERVERLESS_FUNCTION and isinstance(globals_function, dict):
         runtime = globals_function.get("Runtime")
-    match = re.fullmatch(r"python3\.(\d+)", runtime) if isinstance(runtime, str) else None
-    if match and int(match.group(1)) < 12:
+    if runtimes.cannot_load_jsonata(runtime):
         problems.append(
             TemplateProblem(
                 function_id,
                 "Runtime",
                 f"{runtime} cannot load heaviside's JSONata engine (its wheels need glibc 2.28, and Lambda's "
                 f"{runtime} runs on Amazon Linux 2 with glibc 2.26), but a JSONata state machine invokes this "
-                f"function; use {contract.DEFAULT_RUNTIME} or newer",
+                f"function; use {runtimes.JSONATA_MIN_RUNTIME} or newer",
             )
         )
 

@@ -8,11 +8,11 @@ update the table in docs/macro.md.
 
 from __future__ import annotations
 
-# Lambda runtimes the runtime layer supports. The JSONata engine (jlens) ships
-# only manylinux_2_28 wheels, which need glibc 2.28 or newer: Lambda's
-# python3.12 and newer run on Amazon Linux 2023 (glibc 2.34), python3.11 on
-# Amazon Linux 2 (glibc 2.26) cannot load it.
-LAYER_RUNTIMES = ("python3.12", "python3.13")
+# Lambda runtimes the runtime layer can be built for, and the runtime of the
+# macro function and the invokers. A layer built for python3.11 has no JSONata
+# engine (see sam_macro/runtimes.py), so the default is the oldest runtime
+# that runs every state machine.
+LAYER_RUNTIMES = ("python3.11", "python3.12", "python3.13")
 DEFAULT_RUNTIME = "python3.12"
 
 # Handlers. The invoker's code is a generated entry point module (`index.py`,

@@ -65,6 +65,35 @@ def test_expand_paths_relative_to_output(basic, tmp_path, capsys):
     assert resources["HeavisideRuntimeLayer"]["Metadata"] == {"BuildMethod": "python3.12"}
 
 
+def test_expand_for_python311(basic, tmp_path, capsys):
+    output = tmp_path / "out" / "expanded.yaml"
+
+    status, _, err = run_expand(str(basic), "-o", str(output), "--runtime", "python3.11", capsys=capsys)
+
+    assert status == 0, err
+    resources = load_template(output)["Resources"]
+    assert resources["OrderFlow"]["Properties"]["Runtime"] == "python3.11"
+    assert resources["HeavisideRuntimeLayer"]["Metadata"] == {"BuildMethod": "python3.11"}
+    requirements = (tmp_path / "out" / "expanded.heaviside" / "runtime-layer" / "requirements.txt").read_text()
+    # pip, run by sam build with Python 3.11, skips the JSONata engine because of the marker.
+    assert 'jlens>=0.25; python_version >= "3.12"' in requirements.splitlines()
+
+
+def test_expand_rejects_jsonata_for_python311(tmp_path, capsys):
+    template = TEMPLATES / "plain-lambda" / "template.yaml"
+    output = tmp_path / "expanded.yaml"
+
+    status, out, err = run_expand(str(template), "-o", str(output), "--runtime", "python3.11", capsys=capsys)
+
+    assert status == 1
+    assert out == ""
+    assert not output.exists()
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"{template}: resource Pipeline, property DefinitionUri: the state machine uses JSONata")
+    assert "--runtime python3.12" in lines[0]
+
+
 def test_expand_default_output(basic, capsys):
     status, _, err = run_expand(str(basic), capsys=capsys)
     assert status == 0, err

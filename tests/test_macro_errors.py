@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import sys
 
 import pytest
 
@@ -211,6 +213,51 @@ def test_jsonpath_machine_on_old_python_accepted():
     source_template = template()
     source_template["Resources"]["Worker"]["Properties"]["Runtime"] = "python3.11"
     expand_template(source_template, code=MACRO_CODE, source=S3DefinitionSource())
+
+
+def jsonata_template() -> dict:
+    source_template = template()
+    source_template["Resources"]["Worker"]["Properties"]["Runtime"] = "python3.12"
+    definition = source_template["Resources"]["Flow"]["Properties"]["Definition"]
+    definition["QueryLanguage"] = "JSONata"
+    definition["States"]["Work"]["Output"] = "{% $states.result.total %}"
+    return source_template
+
+
+def test_jsonata_machine_with_python311_invokers():
+    code = dataclasses.replace(MACRO_CODE, runtime="python3.11")
+    with pytest.raises(MacroError) as raised:
+        expand_template(jsonata_template(), code=code, source=S3DefinitionSource())
+    messages = [str(problem) for problem in raised.value.problems]
+    assert len(messages) == 1, messages
+    assert messages[0].startswith(
+        "resource Flow, property Definition: the state machine uses JSONata, but its invoker and the "
+        "runtime layer are built for python3.11"
+    )
+    assert "deploy the macro stack with PythonRuntime=python3.12 or newer" in messages[0]
+    assert "--runtime python3.12" in messages[0]
+
+
+def test_jsonpath_machine_with_python311_invokers():
+    code = dataclasses.replace(MACRO_CODE, runtime="python3.11")
+    expanded = expand_template(template(), code=code, source=S3DefinitionSource()).template
+    assert expanded["Resources"]["Flow"]["Properties"]["Runtime"] == "python3.11"
+
+
+def test_jsonata_machine_without_engine(monkeypatch):
+    """A macro whose runtime layer was built for python3.11 but runs on python3.12 (build and deploy disagree)."""
+    monkeypatch.setitem(sys.modules, "jlens", None)  # makes `import jlens` raise ImportError
+    message = only_problem(jsonata_template())
+    assert message.startswith(
+        "resource Flow, property Definition: the state machine uses JSONata, but heaviside's JSONata engine "
+        "(jlens) failed to import where the template is expanded:"
+    )
+    assert "run sam build and sam deploy of the macro stack with the same PythonRuntime" in message
+
+
+def test_jsonata_machine_with_engine_accepted():
+    expanded = expand_template(jsonata_template(), code=MACRO_CODE, source=S3DefinitionSource()).template
+    assert expanded["Resources"]["Flow"]["Properties"]["Runtime"] == "python3.12"
 
 
 def test_name_not_a_function_name():

@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sam_macro import contract
+from sam_macro import contract, runtimes
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=contract.DEFAULT_RUNTIME,
         choices=contract.LAYER_RUNTIMES,
         help="Lambda runtime of the invokers and the runtime layer (default: %(default)s); "
-        "sam build needs this Python version on the PATH",
+        "sam build needs this Python version on the PATH. With python3.11 the layer has no "
+        "JSONata engine, so JSONata state machines are rejected",
     )
     parser.add_argument(
         "--architecture",
@@ -163,13 +164,16 @@ def _with_transforms(expanded: dict[str, Any], transforms: list[Any]) -> dict[st
 
 
 def runtime_requirements() -> list[str]:
-    """Return the runtime dependencies of heaviside (no extras), as requirements.txt lines."""
+    """Return the runtime layer's requirements.txt lines: heaviside's dependencies without extras.
+
+    The JSONata engine's line has a marker that leaves it out of a layer built for python3.11.
+    """
     try:
         requirements = importlib.metadata.requires(DISTRIBUTION) or []
     except importlib.metadata.PackageNotFoundError:
         logger.warning("The %s distribution is not installed; the runtime layer gets no dependencies", DISTRIBUTION)
         return []
-    return [requirement for requirement in requirements if "extra ==" not in requirement]
+    return runtimes.layer_requirements(requirement for requirement in requirements if "extra ==" not in requirement)
 
 
 def relocate_local_paths(template: dict[str, Any], source_dir: Path, output_dir: Path) -> None:
