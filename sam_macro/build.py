@@ -172,6 +172,7 @@ def _build_machine(
         if jsonata_problem is not None:
             problems.append(TemplateProblem(logical_id, definition_property, jsonata_problem))
             return None
+
     _merge_user_substitutions(logical_id, properties.get("DefinitionSubstitutions"), published, problems)
 
     targets = []
@@ -394,8 +395,8 @@ def _jsonata_invoker_problem(invoker_runtime: str) -> str | None:
     if import_error is not None:
         return (
             f"the state machine uses JSONata, but heaviside's JSONata engine ({runtimes.JSONATA_ENGINE}) failed "
-            f"to import where the template is expanded: {import_error}. In the deployed macro this means that "
-            f"its runtime layer was built for python3.11: run sam build and sam deploy of the macro stack with "
+            f"to import where the template is expanded: {import_error}. In the deployed macro this usually means "
+            f"that its runtime layer was built for python3.11: run sam build and sam deploy of the macro stack with "
             f"the same PythonRuntime, {runtimes.JSONATA_MIN_RUNTIME} or newer. For heaviside expand, install "
             f"{runtimes.JSONATA_ENGINE}"
         )
