@@ -103,6 +103,16 @@ CASES = {
         {"Type": "Pass", "Parameters": {"name.$": "$$.State.Name", "seen.$": "$seen"}},
         {"Type": "Pass", "Parameters": {"again.$": "$.seen"}},
     ),
+    "over_data_limit": _chain(
+        {"Type": "Pass", "Parameters": {"a.$": "$.big", "b.$": "$.big"}, "ResultPath": "$.r"},
+        {"Type": "Pass", "Parameters": {"c.$": "$.big"}, "ResultPath": "$.s"},
+    ),
+    "bound_over_limit_but_size_under": _chain(
+        {"Type": "Pass", "Parameters": {"a.$": "$.big"}, "ResultPath": "$.r"},
+        {"Type": "Pass", "Parameters": {"a.$": "$.big"}, "ResultPath": "$.r"},
+        {"Type": "Pass", "Parameters": {"a.$": "$.big"}, "ResultPath": "$.r"},
+        {"Type": "Pass", "ResultPath": None, "OutputPath": "$.r"},
+    ),
     "loop_to_history_limit": {
         "StartAt": "A",
         "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Next": "A"}},
@@ -140,7 +150,7 @@ CASES = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_fast_path_matches_general_path(case):
     steps, fast, general, entered_fast, entered_general = _both_paths(
-        CASES[case], {"x": 3, "items": [1, 2, 3]}
+        CASES[case], {"x": 3, "items": [1, 2, 3], "big": "b" * 90_000}
     )
 
     assert steps, "the case has no state that takes the fast path"
@@ -179,3 +189,19 @@ def test_fast_path_off_while_debug_logging(caplog):
     assert isinstance(succeeded, Succeed)
     assert succeeded.output == 3
     assert "enters state S1" in caplog.text
+
+
+def test_fast_path_data_limit_fails():
+    _, fast, _, _, _ = _both_paths(CASES["over_data_limit"], {"big": "b" * 90_000})
+
+    (failure,) = fast
+    assert isinstance(failure, Fail)
+    assert failure.error == "States.DataLimitExceeded"
+
+
+def test_fast_path_size_bound_rechecks():
+    _, fast, _, _, _ = _both_paths(CASES["bound_over_limit_but_size_under"], {"big": "b" * 90_000})
+
+    (succeeded,) = fast
+    assert isinstance(succeeded, Succeed)
+    assert succeeded.output == {"a": "b" * 90_000}

@@ -7,7 +7,8 @@ copies the cursor twice and allocates an outcome. Here each such state is
 compiled into a step ``step(state_input) -> (output, next state name)``,
 where a next state of None ends the thread, and `run_fast` runs consecutive
 steps in a loop that only counts history events, building one cursor at the
-end.
+end. Steps also carry an upper bound of the data's size, so the 256 KiB
+check serializes a whole document only when the bound could exceed it.
 
 A state gets a step only when none of its strings can read the context
 object or a variable (no ``$$`` and no ``$name``), and it has no Assign.
@@ -36,7 +37,10 @@ _NO_VARIABLES: Any = MappingProxyType({})
 # object) or a variable name, so the state keeps the general path.
 _MAY_READ_CONTEXT_OR_VARIABLE = re.compile(r"\$[^.\[]")
 
-Step = Callable[[Any], tuple[Any, "str | None"]]
+# A step takes the state input and an upper bound of its size as UTF-8 JSON
+# in bytes (None: unknown), and returns the output, the next state name and
+# an upper bound of the output's size.
+Step = Callable[[Any, "int | None"], tuple[Any, "str | None", "int | None"]]
 
 
 def compile_steps(states: dict) -> dict[str, Step]:
@@ -64,6 +68,7 @@ def run_fast(run, transition: Transition, steps: dict[str, Step]) -> Transition 
         return transition
 
     value = transition.output
+    size = None
     event_id = cursor.event_id
     transitions = cursor.transitions
     max_events = run.max_events
@@ -71,7 +76,7 @@ def run_fast(run, transition: Transition, steps: dict[str, Step]) -> Transition 
     states = run.program.states
     while step is not None and event_id < max_events:
         try:
-            output, target = step(value)
+            output, target, size = step(value, size)
         except Exception:  # the general path runs the state again and reports the error
             break
         if on_enter is not None:
@@ -165,19 +170,46 @@ def _pass_step(compiled) -> Step:
     select_output = _selector(compiled.output_path)
     parameters = compiled.parameters
     fixed_result = compiled.result
+    fixed_size = None if fixed_result is ABSENT else io.json_size(fixed_result)
     result_path = compiled.result_path
     discards_result = compiled.discards_result
+    replaces_input = result_path is None or result_path.text == "$"
+    # Placing a result adds at most the result and, per path step, the key
+    # (at most 6 bytes per character once escaped), its quotes, colon and
+    # comma, and braces for a created object.
+    placing_overhead = 0 if replaces_input else 12 * len(result_path.text) + 8
+    output_is_empty = compiled.output_path is None
     name = compiled.name
     target = compiled.next
 
-    def pass_step(raw_input: Any) -> tuple[Any, str | None]:
+    def pass_step(raw_input: Any, input_size: int | None) -> tuple[Any, str | None, int | None]:
         effective = select_input(raw_input)
         if parameters is not None:
             effective = parameters.evaluate(effective, _NO_CONTEXT, _NO_VARIABLES)
-        result = effective if fixed_result is ABSENT else fixed_result
+        if fixed_result is ABSENT:
+            result, result_size = effective, None
+        else:
+            result, result_size = fixed_result, fixed_size
         output = select_output(io.place_result(result_path, discards_result, raw_input, result))
-        io.check_result_size(name, output)
-        return output, target
+
+        # An upper bound of the output's size; selecting with OutputPath only shrinks it.
+        if output_is_empty:
+            bound = 2
+        elif discards_result:
+            bound = input_size
+        elif replaces_input:
+            bound = result_size
+        else:
+            if input_size is None:
+                input_size = io.json_size(raw_input)
+            if result_size is None:
+                result_size = io.json_size(result)
+            bound = input_size + result_size + placing_overhead
+        if bound is None or bound > io.MAX_STATE_DATA_BYTES:
+            bound = io.json_size(output)
+            if bound > io.MAX_STATE_DATA_BYTES:
+                io.check_result_size(name, output)
+        return output, target, bound
 
     return pass_step
 
@@ -188,7 +220,7 @@ def _choice_step(compiled) -> Step:
     rules = tuple((choice.rule, choice.next) for choice in compiled.choices)
     default = compiled.state.default
 
-    def choice_step(raw_input: Any) -> tuple[Any, str | None]:
+    def choice_step(raw_input: Any, input_size: int | None) -> tuple[Any, str | None, int | None]:
         effective = select_input(raw_input)
         for rule, target in rules:
             if rule.matches(effective, _NO_CONTEXT, _NO_VARIABLES):
@@ -197,7 +229,7 @@ def _choice_step(compiled) -> Step:
             if default is None:
                 raise LookupError("no choice matched and there is no Default")
             target = default
-        return select_output(effective), target
+        return select_output(effective), target, _selected_size(input_size)
 
     return choice_step
 
@@ -206,7 +238,16 @@ def _succeed_step(compiled) -> Step:
     select_input = _selector(compiled.input_path)
     select_output = _selector(compiled.output_path)
 
-    def succeed_step(raw_input: Any) -> tuple[Any, None]:
-        return select_output(select_input(raw_input)), None
+    def succeed_step(raw_input: Any, input_size: int | None) -> tuple[Any, None, int | None]:
+        return select_output(select_input(raw_input)), None, _selected_size(input_size)
 
     return succeed_step
+
+
+def _selected_size(input_size: int | None) -> int | None:
+    """Return a size bound for a part selected from a value of `input_size` bytes.
+
+    A selected part is never larger than the whole, and a null path selects
+    `{}`, which is 2 bytes.
+    """
+    return None if input_size is None else max(input_size, 2)
