@@ -90,8 +90,12 @@ def sam() -> Path:
 
 
 def find_python(version: str) -> Path | None:
-    """Return a working pythonX.Y interpreter from the PATH or pyenv, else None."""
-    candidates = [shutil.which(f"python{version}")]
+    """Return a working pythonX.Y interpreter from the PATH, this test run or pyenv, else None.
+
+    SAM CLI also accepts `python3` when its version matches, so a machine
+    whose only Python 3.11 is `python3` can still build for python3.11.
+    """
+    candidates = [shutil.which(f"python{version}"), shutil.which("python3"), sys.executable]
     pyenv_root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
     candidates += sorted(glob.glob(os.path.join(pyenv_root, "versions", f"{version}.*", "bin", f"python{version}")))
     for candidate in candidates:
