@@ -308,3 +308,72 @@ def test_max_attempts_zero_invokes_once(moto_server, tmp_path):
     cause = json.loads(execution.cause)
     assert (cause["errorType"], cause["errorMessage"]) == ("TransientError", "try later")
     assert record_file.read_text().splitlines() == ["call"]
+
+
+def add_state_name(event, context):
+    return {"event": event, "state": current().state_name}
+
+
+def test_client_context_hop_over_http(moto_server):
+    import uuid
+    from datetime import datetime, timezone
+
+    import boto3
+
+    from heaviside.asl.load import load_definition
+    from heaviside.engine import ExecutionInfo, compile_program, start
+    from heaviside.runtime.envelope import HeavisideContext, context_to_client_context
+    from heaviside.runtime.stores.aws import S3DefinitionStore
+    from heaviside.runtime.stores.base import ExecutionRecord
+
+    definition = {
+        "StartAt": "First",
+        "States": {
+            "First": _task("first", Parameters={"n.$": "$.n"}, ResultPath="$.first", Next="Second"),
+            "Second": _task("second", OutputPath="$.first", End=True),
+        },
+    }
+    text = json.dumps(definition)
+    with LambdaTestBed({"first": add_state_name, "second": echo}, aws_endpoint=moto_server) as bed:
+        digest = S3DefinitionStore(bed.resources["bucket"], client=bed.session.client).put_definition(text)
+        execution_id = f"arn:aws:states:us-east-1:111111111111:execution:Manual:{uuid.uuid4()}"
+        start_ms = int(time.time() * 1000)
+        bed.executions.create_execution(
+            ExecutionRecord(execution_id, execution_id.rsplit(":", 1)[1], "Manual", digest, input={"n": 4},
+                            start_time=start_ms)
+        )
+        info = ExecutionInfo(
+            id=execution_id,
+            name=execution_id.rsplit(":", 1)[1],
+            input={"n": 4},
+            start_time=datetime.fromtimestamp(start_ms / 1000, timezone.utc),
+            role_arn="",
+            state_machine_id="arn:aws:states:us-east-1:111111111111:stateMachine:Manual",
+            state_machine_name="Manual",
+        )
+        (dispatch,) = start(compile_program(load_definition(text)), info, info.start_time)
+        heaviside_context = HeavisideContext(
+            execution_id=execution_id,
+            definition_digest=digest,
+            cursor=dispatch.cursor.to_json(),
+            start_time=start_ms,
+            execution_input={"n": 4},
+        )
+        lambda_client = boto3.client(
+            "lambda",
+            endpoint_url=bed.endpoint.url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        response = lambda_client.invoke(
+            FunctionName="first",
+            ClientContext=context_to_client_context(heaviside_context),
+            Payload=json.dumps(dispatch.payload),
+        )
+        result = json.loads(response["Payload"].read())
+        execution = bed.wait(execution_id, timeout=60)
+
+    assert result == {"event": {"n": 4}, "state": "First"}
+    assert execution.status == "SUCCEEDED"
+    assert execution.output == {"event": {"n": 4}, "state": "First"}
