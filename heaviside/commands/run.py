@@ -71,7 +71,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     path = Path(args.definition)
-    if _looks_like_yaml_template(path):
+    if not path.exists():
+        print(f"heaviside run: {path}: file not found; check the path", file=sys.stderr)
+        return EXIT_USAGE
+    if _looks_like_template(path):
         return _run_template(args)
     document = _read_document(path)
     if document is None:
@@ -93,6 +96,11 @@ def main(args: argparse.Namespace) -> int:
         print(f"heaviside run: --time-scale must be greater than 0, got {args.time_scale}", file=sys.stderr)
         return EXIT_USAGE
 
+    unresolved = _describe_unresolved_placeholders(document)
+    if unresolved:
+        print(f"heaviside run: {path}: {unresolved}", file=sys.stderr)
+        return EXIT_USAGE
+
     observe = _print_trace if args.trace else None
     names = {"execution": args.execution_name} if args.execution_name else None
     try:
@@ -100,7 +108,7 @@ def main(args: argparse.Namespace) -> int:
             document, execution_input, functions=functions, time_scale=args.time_scale, names=names, observe=observe
         )
     except InvalidDefinition as error:
-        print(f"heaviside run: {path}: {error}", file=sys.stderr)
+        print(f"heaviside run: {path}: {_describe_invalid(error)}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as error:  # a fault in heaviside itself, reported without a traceback
         logger.debug("heaviside run failed on %s", path, exc_info=True)
@@ -141,25 +149,55 @@ def _read_document(path: Path) -> Any:
     try:
         return read_definition(path)
     except InvalidDefinition as error:
-        print(f"heaviside run: {path}: {error}", file=sys.stderr)
+        print(f"heaviside run: {path}: {_describe_invalid(error)}", file=sys.stderr)
     except OSError as error:
         print(f"heaviside run: cannot read {path}: {error.strerror or error}", file=sys.stderr)
     return None
 
 
-def _looks_like_yaml_template(path: Path) -> bool:
-    """Return whether `path` is YAML with a top-level Resources key.
+def _describe_invalid(error) -> str:
+    """Describe an `InvalidDefinition`: one problem on the same line, several on lines of their own."""
+    if len(error.errors) == 1:
+        return f"invalid state machine definition: {error.errors[0]}"
+    lines = "".join(f"\n  {problem}" for problem in error.errors)
+    return f"invalid state machine definition ({len(error.errors)} problems):{lines}"
+
+
+def _looks_like_template(path: Path) -> bool:
+    """Return whether `path` is a SAM or CloudFormation template.
 
     Templates use CloudFormation tags (``!Ref``, ``!GetAtt``) that a plain YAML
     parser rejects, so they are recognised before the definition is parsed.
     """
-    if path.suffix.lower() not in (".yaml", ".yml"):
-        return False
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    return re.search(r"^Resources\s*:", text, re.MULTILINE) is not None
+        from heaviside.local.app import looks_like_template
+    except ImportError:
+        # Without template support, a YAML file with a top-level Resources key is still recognised.
+        if path.suffix.lower() not in (".yaml", ".yml"):
+            return False
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return False
+        return re.search(r"^Resources\s*:", text, re.MULTILINE) is not None
+    return looks_like_template(path)
+
+
+def _describe_unresolved_placeholders(document: Any) -> str | None:
+    """Describe the ``${Name}`` placeholders left in Task functions of a definition, or return None."""
+    try:
+        from heaviside.local.app import find_function_placeholders
+    except ImportError:
+        return None
+    found = find_function_placeholders(document)
+    if not found:
+        return None
+    places = "; ".join(f"state {item.state!r} calls {item.placeholder} ({item.path})" for item in found)
+    return (
+        f"the definition has an unresolved substitution: {places}. DefinitionSubstitutions apply only "
+        "to a template, so run the template that declares the machine (heaviside run template.yaml), "
+        "or write the function's name or ARN in place of the placeholder."
+    )
 
 
 def _run_template(args: argparse.Namespace) -> int:

@@ -53,6 +53,7 @@ LAMBDA_FUNCTION_TYPE = "AWS::Lambda::Function"
 FUNCTION_TYPES = (FUNCTION_TYPE, LAMBDA_FUNCTION_TYPE)
 LOCAL_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
+PLACEHOLDER_PATTERN = r"\$\{([^}]+)\}"
 LAMBDA_INVOKE_RESOURCES = ("arn:aws:states:::lambda:invoke", "arn:aws:states:::lambda:invoke.waitForTaskToken")
 
 
@@ -72,6 +73,8 @@ class FunctionSpec:
     environment: dict[str, str]
     # Why the function cannot run locally (an S3 CodeUri, InlineCode ...), or None.
     unsupported: str | None = None
+    # Why the declaration is invalid (no CodeUri ...), or None: a run stops before it starts.
+    invalid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,8 @@ class TemplateApp:
         """
         if not self._handlers:
             for function in self.functions.values():
+                if function.invalid is not None:
+                    raise TemplateError(f"resource {function.logical_id}: {function.invalid}")
                 if function.unsupported is not None:
                     logger.warning("Function %s cannot run locally: %s", function.logical_id, function.unsupported)
                     continue
@@ -182,6 +187,33 @@ def load_template(path: str | os.PathLike, parameters: Mapping[str, Any] | None 
     return TemplateApp(path=template_path, region=region, machines=machines, functions=functions)
 
 
+_TEMPLATE_KEY_LINE = re.compile(r"^(Resources|AWSTemplateFormatVersion|Transform)\s*:", re.MULTILINE)
+_SHORT_FORM_TAG = re.compile(
+    r"(?:^|[\s\[:,-])!(Ref|GetAtt|Sub|Join|Select|Split|If|Equals|Not|And|Or|FindInMap|ImportValue|Base64|Cidr|GetAZs|"
+    r"Transform|Condition|ToJsonString|Length)\b"
+)
+_TEMPLATE_KEYS = ("Resources", "AWSTemplateFormatVersion", "Transform")
+
+
+def looks_like_template(path: str | os.PathLike) -> bool:
+    """Return whether a file is a CloudFormation or SAM template rather than a state machine definition.
+
+    A template has a top-level Resources, AWSTemplateFormatVersion or
+    Transform key, none of which is an ASL field, or uses the short forms of
+    intrinsic functions (``!GetAtt``), which a plain YAML parser rejects.
+    Returns False for a file that cannot be read.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return False
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return bool(_TEMPLATE_KEY_LINE.search(text) or _SHORT_FORM_TAG.search(text))
+    return isinstance(document, dict) and any(key in document for key in _TEMPLATE_KEYS)
+
+
 def _read_template(path: Path) -> dict:
     from heaviside.template import TemplateError as UnreadableTemplate
     from heaviside.template import load_template as read_template
@@ -216,18 +248,32 @@ def _function_spec(base_dir: Path, logical_id: str, resource: dict, globals_: di
     handler = properties.get("Handler")
     code_uri = properties.get("CodeUri")
     unsupported = None
+    invalid = None
     code_dir = None
     if "InlineCode" in properties:
         unsupported = "inline code is not imported locally; mock the states that call it"
+    elif "ImageUri" in properties or properties.get("PackageType") == "Image":
+        unsupported = "container image functions are not imported locally; mock the states that call it"
+    elif code_uri is None:
+        invalid = _missing_code_message(resource.get("Type"))
     elif not isinstance(handler, str):
         unsupported = "it has no Handler property (in Globals or in the resource)"
     elif not isinstance(code_uri, str) or code_uri.startswith("s3://"):
-        unsupported = f"its CodeUri {code_uri!r} is not a local folder"
+        unsupported = f"its CodeUri {json.dumps(code_uri)} is not a local folder; mock the states that call it"
     else:
         code_dir = (base_dir / code_uri).resolve()
         if not code_dir.is_dir():
             raise TemplateError(f"{place}, property CodeUri: folder {code_dir} not found")
-    return FunctionSpec(logical_id, str(name), arn, code_dir, handler, resolved_environment, unsupported)
+    return FunctionSpec(logical_id, str(name), arn, code_dir, handler, resolved_environment, unsupported, invalid)
+
+
+def _missing_code_message(resource_type: str | None) -> str:
+    if resource_type == LAMBDA_FUNCTION_TYPE:
+        return "the function has no Code property; add Code with the folder that contains the handler's module"
+    return (
+        "the function has no CodeUri; add CodeUri, the folder that contains the handler's module "
+        "relative to the template, to the function's Properties or to Globals.Function"
+    )
 
 
 def _environment_text(value: Any) -> str:
@@ -262,11 +308,16 @@ def _machine_spec(base_dir: Path, logical_id: str, resource: dict, resolver: _Re
     else:
         raise TemplateError(f"{place}: missing Definition or DefinitionUri")
 
-    definition_text = _substitute(definition_text, substitutions, place)
+    definition_text, unresolved = _substitute(definition_text, substitutions)
     try:
         definition = json.loads(definition_text)
     except json.JSONDecodeError as error:
         raise TemplateError(f"{source}: the definition is not valid JSON after DefinitionSubstitutions: {error}") from None
+    # Placeholders in a Task's function stop a run (see check_function_placeholders); others only get a warning.
+    in_tasks = {found.placeholder for found in find_function_placeholders(definition)}
+    for key in unresolved:
+        if "${" + key + "}" not in in_tasks:
+            logger.warning("%s: the definition uses ${%s}, which no DefinitionSubstitutions entry sets", place, key)
     execution_type = str(resolver.resolve(properties.get("Type", "STANDARD"), f"{place}, property Type")).upper()
     if execution_type not in ("STANDARD", "EXPRESS"):
         raise TemplateError(f"{place}, property Type: expected STANDARD or EXPRESS, got {execution_type!r}")
@@ -371,18 +422,111 @@ def _inline_definition_text(definition: Any, place: str) -> tuple[str, dict[str,
     return json.dumps(replace(definition)), intrinsics
 
 
-def _substitute(text: str, substitutions: dict[str, Any], place: str) -> str:
-    """Replace ``${Name}`` anywhere in the definition's JSON text, as Step Functions does."""
+def _substitute(text: str, substitutions: dict[str, Any]) -> tuple[str, list[str]]:
+    """Replace ``${Name}`` anywhere in the definition's JSON text, as Step Functions does.
+
+    Returns the text and the names that no substitution sets, in order of first use;
+    their placeholders stay in the text.
+    """
+    unresolved: list[str] = []
 
     def replace(match: re.Match) -> str:
         key = match.group(1)
         if key not in substitutions:
-            logger.warning("%s: the definition uses ${%s}, which no DefinitionSubstitutions entry sets", place, key)
+            if key not in unresolved:
+                unresolved.append(key)
             return match.group(0)
         # The placeholder sits inside a JSON string, so the value is escaped for one.
         return json.dumps(_environment_text(substitutions[key]))[1:-1]
 
-    return re.sub(r"\$\{([^}]+)\}", replace, text)
+    return re.sub(PLACEHOLDER_PATTERN, replace, text), unresolved
+
+
+@dataclass(frozen=True)
+class FunctionPlaceholder:
+    """A ``${Name}`` placeholder left in the function that a Task state calls."""
+
+    state: str
+    # JSON path of the field: $.States.Charge.Resource or $.States.Charge.Parameters.FunctionName.
+    path: str
+    # The placeholder as written, ${Name}.
+    placeholder: str
+
+    @property
+    def name(self) -> str:
+        return self.placeholder[2:-1]
+
+
+def find_function_placeholders(definition: Any) -> list[FunctionPlaceholder]:
+    """Find ``${Name}`` placeholders in Task Resources and lambda:invoke FunctionNames, nested states included.
+
+    Such a Task would fail with Lambda.ResourceNotFoundException at run time,
+    and a Catch could even turn that into a success, so runs check this first.
+    """
+    found: list[FunctionPlaceholder] = []
+    for name, path, state in _iterate_states_with_paths(definition, "$"):
+        if state.get("Type") != "Task":
+            continue
+        fields = [("Resource", state.get("Resource"))]
+        if state.get("Resource") in LAMBDA_INVOKE_RESOURCES:
+            for key in ("Parameters", "Arguments"):
+                arguments = state.get(key)
+                if isinstance(arguments, dict):
+                    fields.append((f"{key}.FunctionName", arguments.get("FunctionName")))
+        for field_path, value in fields:
+            if not isinstance(value, str):
+                continue
+            for match in re.finditer(PLACEHOLDER_PATTERN, value):
+                found.append(FunctionPlaceholder(str(name), f"{path}.{field_path}", match.group(0)))
+    return found
+
+
+def check_function_placeholders(definition: Any, spec: MachineSpec) -> None:
+    """Raise `TemplateError` when a Task of `spec` calls a function through a placeholder that nothing sets."""
+    found = find_function_placeholders(definition)
+    if not found:
+        return
+    lines = [
+        f"resource {spec.logical_id}: state {item.state!r} calls {item.placeholder} ({item.path}), "
+        f"which no DefinitionSubstitutions entry sets"
+        for item in found
+    ]
+    names = list(dict.fromkeys(item.name for item in found))
+    subject = names[0] if len(names) == 1 else "these names"
+    advice = (
+        f"Add {subject} to the DefinitionSubstitutions of {spec.logical_id} "
+        f"(for example {names[0]}: !GetAtt MyFunction.Arn), or mock the state."
+    )
+    raise TemplateError("\n  ".join([*lines, advice]))
+
+
+def check_runnable(app: TemplateApp, spec: MachineSpec, definition: dict) -> None:
+    """Raise `TemplateError` for what would make a run of `definition` fail for a template reason.
+
+    `definition` is the machine's definition with its mocks applied, because a
+    mocked state no longer calls its placeholder.
+    """
+    check_function_placeholders(definition, spec)
+    for function in app.functions.values():
+        if function.invalid is not None:
+            raise TemplateError(f"resource {function.logical_id}: {function.invalid}")
+
+
+def _iterate_states_with_paths(definition: Any, path: str) -> Iterator[tuple[str, str, dict]]:
+    """Yield the name, JSON path and body of every state, nested ones included; skip malformed parts."""
+    states = definition.get("States") if isinstance(definition, dict) else None
+    if not isinstance(states, dict):
+        return
+    for name, state in states.items():
+        if not isinstance(state, dict):
+            continue
+        state_path = f"{path}.States.{name}"
+        yield name, state_path, state
+        branches = state.get("Branches")
+        for index, branch in enumerate(branches if isinstance(branches, list) else []):
+            yield from _iterate_states_with_paths(branch, f"{state_path}.Branches[{index}]")
+        for key in ("ItemProcessor", "Iterator"):
+            yield from _iterate_states_with_paths(state.get(key), f"{state_path}.{key}")
 
 
 class _Resolver:
@@ -855,6 +999,7 @@ def run_machine(
     definition, mock_functions = apply_mocks(spec.definition, mocks or {}, app.region)
     if through not in ("inprocess", "lambda"):
         raise TemplateError(f"--through {through!r}: expected inprocess or lambda")
+    check_runnable(app, spec, definition)
 
     states_entered: list[str] = []
 
@@ -1033,6 +1178,7 @@ def run_template(args) -> int:
         spec = app.machine(getattr(args, "machine", None))
         execution_input = _read_input(getattr(args, "input", None))
         mocks = read_mock_options(getattr(args, "mock", None), getattr(args, "mock_file", None), spec)
+        check_runnable(app, spec, apply_mocks(spec.definition, mocks, app.region)[0])
         printer = ProgressPrinter(spec.definition, verbose=bool(getattr(args, "trace", False)))
         through = getattr(args, "through", None) or "inprocess"
         if through == "lambda":
@@ -1042,6 +1188,8 @@ def run_template(args) -> int:
             )
         else:
             _print_status(f"Running {spec.name} ({spec.logical_id}) from {template_path}")
+            if time_scale != 1:
+                _print_status(time_scale_note(time_scale))
         result = run_machine(
             app,
             execution_input,
@@ -1077,6 +1225,14 @@ def _read_input(value: str | None) -> Any:
     if value is None:
         return {}
     return read_json_argument(value, "--input")
+
+
+def time_scale_note(time_scale: float) -> str:
+    """Explain the times of the progress lines of a run with a time scale other than 1."""
+    return (
+        f"Times are execution time: at --time-scale {time_scale:g}, 1 s of execution time passes "
+        f"in {time_scale:g} s of real time, so a handler that takes 0.01 s shows as {0.01 / time_scale:g} s."
+    )
 
 
 def _print_status(message: str) -> None:

@@ -5,6 +5,7 @@ transition targets, reachability and terminal states.
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -211,7 +212,9 @@ class MachineChecker:
                 if target in states:
                     targets.append(target)
                 else:
-                    report.add(target_path, f"The transition target {quote(target)} is not a state of this {kind}; add it or correct the name (a transition cannot leave its branch or Map).", MISSING_TRANSITION_TARGET)
+                    suggestion = _closest_state_name(target, states)
+                    hint = f" (did you mean {quote(suggestion)}?)" if suggestion is not None else ""
+                    report.add(target_path, f"The transition target {quote(target)} is not a state of this {kind}{hint}; add it or correct the name (a transition cannot leave its branch or Map).", MISSING_TRANSITION_TARGET)
             edges[name] = targets
 
         # AWS reports a States object without any terminal state once, and
@@ -225,6 +228,15 @@ class MachineChecker:
             for name in states:
                 if name not in reachable:
                     report.add(join(states_path, name), f"State {quote(str(name))} is not reachable from StartAt {quote(start_at)}; add a transition to it or remove it.", MISSING_TRANSITION_TARGET)
+
+
+def _closest_state_name(target: Any, states: Mapping) -> str | None:
+    """Return the state name closest to a misspelled transition target, or None when none is close."""
+    if not isinstance(target, str):
+        return None
+    names = [name for name in states if isinstance(name, str)]
+    matches = difflib.get_close_matches(target, names, n=1)
+    return matches[0] if matches else None
 
 
 def _transitions(path: str, state: Any):

@@ -74,7 +74,7 @@ def check_state(checker: "MachineChecker", path: str, state: Any, scope: "Scope"
         report.add(path, f"This state has no Type; add \"Type\" with one of {', '.join(field_tables.STATE_TYPES)}.")
         return
     if state_type not in field_tables.STATE_TYPES:
-        report.add(join(path, "Type"), f"{describe(state_type).capitalize()} is not a state type; use one of {', '.join(field_tables.STATE_TYPES)} (case-sensitive).")
+        report.add(join(path, "Type"), f"{_capitalize_first(describe(state_type))} is not a state type; use one of {', '.join(field_tables.STATE_TYPES)} (case-sensitive).")
         return
 
     if "QueryLanguage" in state and state["QueryLanguage"] not in QUERY_LANGUAGES:
@@ -624,3 +624,8 @@ _TYPE_CHECKS = {
     "Choice": _check_choice,
     "Fail": _check_fail,
 }
+
+
+def _capitalize_first(text: str) -> str:
+    # str.capitalize() would also lower-case the user's value ('Tsk' shown as 'tsk').
+    return text[:1].upper() + text[1:]
