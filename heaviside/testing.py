@@ -18,7 +18,9 @@ and on the path the execution took::
 Or use the ``heaviside_runner`` pytest fixture, which adds the option
 ``--heaviside-through=lambda`` to run the same tests through the local Lambda
 endpoint. Enable it with ``pytest_plugins = ["heaviside.testing"]`` in your
-``conftest.py``.
+``conftest.py``. The option changes only the runs made through the fixture:
+`run_state_machine` called directly runs through the path that its `through`
+argument selects (in-process by default), whatever the option.
 
 A mock is ``{"Return": value}``, ``{"Throw": {"Error": ..., "Cause": ...}}``,
 a mapping from invocation numbers ("0", "1-2") to those, or any callable
@@ -132,7 +134,12 @@ def run_state_machine(
     """Run one execution of a state machine from a SAM template and return its outcome.
 
     `machine` is the logical id or ``Name`` of the machine, needed when the
-    template has several. `through` is ``inprocess`` or ``lambda``.
+    template has several. `through` is ``inprocess`` or ``lambda``; the
+    ``--heaviside-through`` option does not change it, because only the
+    ``heaviside_runner`` fixture reads that option. Raises
+    `heaviside.local.app.TemplateError` before the run when the template
+    cannot run, for example when a Task calls a ``${Name}`` placeholder that
+    no DefinitionSubstitutions entry sets.
     """
     app = template if isinstance(template, TemplateApp) else load_template(template)
     state_mocks = {state: _as_mock(state, spec) for state, spec in (mocks or {}).items()}
@@ -158,8 +165,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--heaviside-through",
         choices=["inprocess", "lambda"],
         default="inprocess",
-        help="how heaviside_runner runs executions: with the in-process runner (default) "
-        "or through the local Lambda endpoint",
+        help="how the heaviside_runner fixture runs executions: with the in-process runner (default) "
+        "or through the local Lambda endpoint; run_state_machine called directly ignores this option",
     )
 
 

@@ -1,9 +1,9 @@
 """`heaviside graph FILE [MACHINE]`: print a state machine as a Graphviz dot graph.
 
-Each state is a node labelled with its name and type; edges are Next, Choice
-targets (labelled with the rule's index), Default, catchers (dashed, labelled
-with their error names) and retriers (a dotted self-loop labelled with their
-error names). Parallel branches and Map item processors become clusters.
+Each state is a node labelled with its name and type. Edges are Next, Choice
+targets (labelled with the rule's index) and Default. Catchers are dashed
+edges, and retriers dotted self-loops, both labelled with their error names.
+Parallel branches and Map item processors become clusters.
 FILE is a definition or a SAM template; for a template with several
 ``Heaviside::StateMachine`` resources, MACHINE names one. Render with
 `heaviside graph machine.asl.json | dot -Tsvg`.

@@ -30,7 +30,7 @@ UNRESOLVED_SUBSTITUTION = "UNRESOLVED_SUBSTITUTION"
 
 @dataclass
 class FileResult:
-    """What checking one file found."""
+    """The outcome of checking one file."""
 
     file: str
     readable: bool
