@@ -2,11 +2,16 @@
 
 - Start: ``{"stateMachine": name}`` or ``{"definition": ...}``, with
   ``input``, and optionally ``name``, ``roleArn``, ``executionType`` and
-  ``waitSeconds``. A second start with the same name returns the first
-  execution. Returns ``{"executionArn", "startDate"}``, or the execution's
-  description when ``waitSeconds`` is given and it ends within that time
-  (like StartSyncExecution).
-- Resume after a delay: SQS records whose bodies are envelopes with a due time.
+  ``waitSeconds``. A request with ``input`` and only those optional fields
+  starts the machine the invoker was deployed for. A second start with the
+  same name returns the first execution. Returns ``{"executionArn",
+  "startDate"}``, or the execution's description when ``waitSeconds`` is given
+  and it ends within that time (like StartSyncExecution).
+- Start from the machine's `Events` (see `heaviside.runtime.event_sources`):
+  an EventBridge event, an API Gateway request, or SQS records from a queue
+  other than the delay queue.
+- Resume after a delay: SQS records from the delay queue, whose bodies are
+  envelopes with a due time.
 - OnFailure destination records: the envelope is the record's
   ``requestPayload``. The Task's Retry and Catch are applied to the error in
   ``responsePayload``, which may be a handler error, a timeout, a crash or
@@ -26,6 +31,7 @@ from typing import Any
 
 from heaviside.engine import DelayElapsed, FunctionFailed, TaskFailed, compile_program
 from heaviside.runtime import envelope as envelopes
+from heaviside.runtime import event_sources
 from heaviside.runtime.driver import Driver, container_driver, deadline_ms
 from heaviside.runtime.envelope import HeavisideContext
 from heaviside.runtime.errors import NotFound, RuntimeConfigurationError
@@ -45,22 +51,34 @@ class InvalidStartRequest(ValueError):
     """A start event that names no known state machine or has an invalid execution name."""
 
 
+# The fields of a start request; one without `stateMachine` and `definition`
+# is recognised by having `input` and no other keys.
+_START_FIELDS = frozenset({"input", "name", "roleArn", "executionType", "waitSeconds"})
+
+
 def handler(event: Any, context: Any = None) -> Any:
     """The invoker's Lambda entry point."""
     driver = container_driver()
     if isinstance(event, dict):
-        records = event.get("Records")
-        if isinstance(records, list) and records and records[0].get("eventSource") == "aws:sqs":
-            return resume_delays(driver, records, context)
+        if event_sources.is_sqs_batch(event):
+            return handle_sqs_batch(driver, event["Records"], context)
         if "requestContext" in event and "requestPayload" in event:
             return handle_destination_record(driver, event, context)
         if "stateMachine" in event or "definition" in event:
             return start_execution(driver, event, context)
         if "executionArn" in event:
             return describe_execution(driver, event["executionArn"])
+        if "input" in event and set(event) <= _START_FIELDS:
+            return start_execution(driver, event, context)
+        if event_sources.is_api_gateway_event(event):
+            return start_from_api_request(driver, event, context)
+        if event_sources.is_eventbridge_event(event):
+            return start_from_eventbridge(driver, event, context)
     raise InvalidStartRequest(
-        "the invoker received an event it does not recognise; send {\"stateMachine\": name, \"input\": ...} "
-        "or {\"definition\": ..., \"input\": ...} to start an execution, or {\"executionArn\": ...} to describe one"
+        "the invoker received an event it does not recognise; send {\"input\": ...} or "
+        "{\"stateMachine\": name, \"input\": ...} or {\"definition\": ..., \"input\": ...} to start an execution, "
+        "or {\"executionArn\": ...} to describe one; EventBridge events, API Gateway proxy requests "
+        "and SQS records start the deployed machine with the event as input"
     )
 
 
@@ -72,6 +90,11 @@ def start_execution(driver: Driver, event: dict, context: Any = None) -> dict:
     machine = event.get("stateMachine") or config.state_machine or "heaviside"
     definition = event.get("definition")
     if definition is None:
+        if not config.definition and event.get("stateMachine") is None:
+            raise InvalidStartRequest(
+                "this invoker has no deployed state machine (HEAVISIDE_DEFINITION is not set); "
+                "call the invoker of the machine you mean, or pass the definition in the 'definition' field"
+            )
         if not config.definition or (config.state_machine and machine != config.state_machine):
             raise InvalidStartRequest(
                 f"state machine {machine!r} is not known to this invoker (it runs {config.state_machine!r}); "
@@ -169,6 +192,65 @@ def resume_delays(driver: Driver, records: list, context: Any = None) -> dict:
             logger.exception("Resuming delay message %s failed; SQS will deliver it again", message_id)
             failures.append({"itemIdentifier": message_id})
     return {"batchItemFailures": failures}
+
+
+def handle_sqs_batch(driver: Driver, records: list, context: Any = None) -> dict:
+    """Resume the delay queue's records and start one execution per record of any other queue.
+
+    Each other record's body is the execution input, and its message id is the
+    execution name, so a record delivered again returns the first execution.
+    Records that fail are reported in ``batchItemFailures``; SQS honours that
+    only for event sources with ``FunctionResponseTypes: [ReportBatchItemFailures]``.
+    """
+    failures = []
+    for record in records:
+        message_id = record.get("messageId", "")
+        try:
+            if event_sources.is_delay_record(record, driver.config.delay_queue_url):
+                _resume_delay(driver, json.loads(record["body"]), context)
+            else:
+                start = {"input": event_sources.sqs_record_input(record)}
+                if _NAME.match(message_id):
+                    start["name"] = message_id
+                start_execution(driver, start, context)
+        except Exception:
+            logger.exception(
+                "SQS message %s from %s failed; reporting it as a batch item failure",
+                message_id, record.get("eventSourceARN"),
+            )
+            failures.append({"itemIdentifier": message_id})
+    return {"batchItemFailures": failures}
+
+
+def start_from_eventbridge(driver: Driver, event: dict, context: Any = None) -> dict:
+    """Start the deployed machine with an EventBridge event (a rule's or a schedule's) as input.
+
+    The event's ``id`` is the execution name, so a repeated delivery of the
+    same event returns the first execution.
+    """
+    # NOTE: two rules of the same machine that match one event deliver the
+    # same id, so they start one execution where Step Functions starts two.
+    start = {"input": event}
+    event_id = event.get("id")
+    if isinstance(event_id, str) and _NAME.match(event_id):
+        start["name"] = event_id
+    return start_execution(driver, start, context)
+
+
+def start_from_api_request(driver: Driver, event: dict, context: Any = None) -> dict:
+    """Start the deployed machine with an API Gateway request's body as input; return a proxy response.
+
+    The response is 200 with ``{"executionArn", "startDate"}``, or 400 with
+    ``{"message"}`` when the body is not a JSON document.
+    """
+    try:
+        execution_input = event_sources.api_gateway_input(event)
+    except event_sources.InvalidRequestBody as error:
+        request_id = (event.get("requestContext") or {}).get("requestId")
+        logger.warning("Rejected API Gateway request %s: %s", request_id, error)
+        return event_sources.api_gateway_response(400, {"message": str(error)})
+    started = start_execution(driver, {"input": execution_input}, context)
+    return event_sources.api_gateway_response(200, started)
 
 
 def _resume_delay(driver: Driver, envelope: dict, context: Any) -> None:
