@@ -14,7 +14,9 @@ import uuid
 import pytest
 
 from heaviside.runtime import clients, invoker
+from heaviside.runtime.config import RuntimeConfig
 from heaviside.runtime.driver import reset_container_driver
+from sam_macro import contract
 from tests.fixtures_aws import aws_env, aws_resources, moto_server, patched_environment  # noqa: F401
 
 ACCOUNT = "123456789012"
@@ -45,13 +47,14 @@ class LambdaContext:
 
 
 def _environment(resources, definition) -> dict[str, str]:
+    # The names the macro sets on an invoker.
     return {
-        "HEAVISIDE_BUCKET": resources.bucket,
-        "HEAVISIDE_TABLE": resources.table,
-        "HEAVISIDE_DELAY_QUEUE_URL": resources.queue_url,
-        "HEAVISIDE_STATE_MACHINE": MACHINE,
-        "HEAVISIDE_DEFINITION": json.dumps(definition),
-        "HEAVISIDE_SLEEP_THRESHOLD": "0",
+        contract.BUCKET: resources.bucket,
+        contract.TABLE: resources.table,
+        contract.DELAY_QUEUE_URL: resources.queue_url,
+        contract.STATE_MACHINE: MACHINE,
+        contract.DEFINITION: json.dumps(definition),
+        contract.SLEEP_THRESHOLD: "0",
     }
 
 
@@ -273,8 +276,8 @@ def test_input_with_unknown_key_rejected(deployed):
 
 def test_start_without_deployed_machine(aws_resources):  # noqa: F811
     environment = _environment(aws_resources, DEFINITION)
-    environment["HEAVISIDE_DEFINITION"] = ""
-    environment["HEAVISIDE_STATE_MACHINE"] = ""
+    environment[contract.DEFINITION] = ""
+    environment[contract.STATE_MACHINE] = ""
     with patched_environment(environment):
         reset_container_driver()
         try:
@@ -404,3 +407,12 @@ def test_delay_records_resume(deployed_with_wait):
     assert resumed["status"] == "SUCCEEDED"
     assert resumed["output"] == {"received": {"orderId": "ORD-5"}}
     assert describe(execution_arn(order["messageId"]))["status"] == "RUNNING"
+
+
+def test_contract_names_runtime_settings():
+    config = RuntimeConfig.from_environment(
+        {contract.HOP_DEDUPLICATION: "false", contract.EXECUTION_INPUT_INLINE_LIMIT: "1024"}
+    )
+
+    assert config.hop_deduplication is False
+    assert config.execution_input_inline_limit == 1024
