@@ -39,7 +39,9 @@ class InvalidDefinition(HeavisideError):
     def __init__(self, errors: list[Problem]):
         self.errors = list(errors)
         lines = "\n".join(f"  {problem}" for problem in self.errors)
-        super().__init__(f"invalid state machine definition ({len(self.errors)} problems):\n{lines}")
+        count = len(self.errors)
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(f"invalid state machine definition ({count} {noun}):\n{lines}")
 
 
 class DefinitionSyntaxError(HeavisideError, ValueError):
