@@ -30,16 +30,19 @@ def _execution(execution_input, execution_type="STANDARD"):
     )
 
 
-def _both_paths(definition, execution_input, execution_type="STANDARD"):
+def _both_paths(definition, execution_input, execution_type="STANDARD", observe=True):
+    """Run `definition` with and without fast steps; `observe` passes an on_enter callback."""
     program = compile_program(build_definition(definition))
     execution = _execution(execution_input, execution_type)
     entered_fast: list = []
-    fast = start(program, execution, NOW, on_enter=lambda *state: entered_fast.append(state))
+    entered_general: list = []
+    fast_observer = (lambda *state: entered_fast.append(state)) if observe else None
+    general_observer = (lambda *state: entered_general.append(state)) if observe else None
+    fast = start(program, execution, NOW, on_enter=fast_observer)
     steps = program.fast_steps
     program.fast_steps = {}
     try:
-        entered_general: list = []
-        general = start(program, execution, NOW, on_enter=lambda *state: entered_general.append(state))
+        general = start(program, execution, NOW, on_enter=general_observer)
     finally:
         program.fast_steps = steps
     return steps, fast, general, entered_fast, entered_general
@@ -156,6 +159,69 @@ def test_fast_path_matches_general_path(case):
     assert steps, "the case has no state that takes the fast path"
     assert fast == general
     assert entered_fast == entered_general
+
+
+MAP_CASES = {
+    "all_items_fast": CASES["inline_map_and_parallel"],
+    "item_without_match_fails": {
+        "StartAt": "M",
+        "States": {
+            "M": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "ItemProcessor": {
+                    "StartAt": "Route",
+                    "States": {
+                        "Route": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericLessThan": 3, "Next": "Ok"}]},
+                        "Ok": {"Type": "Succeed"},
+                    },
+                },
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "After"}],
+                "Next": "After",
+            },
+            "After": {"Type": "Pass", "End": True},
+        },
+    },
+    "tolerated_failure": {
+        "StartAt": "M",
+        "States": {
+            "M": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "ToleratedFailureCount": 1,
+                "ItemProcessor": {
+                    "StartAt": "Check",
+                    "States": {
+                        "Check": {"Type": "Pass", "Parameters": {"v.$": "$.missing"}, "End": True},
+                        "Unused": {"Type": "Succeed"},
+                    },
+                },
+                "End": True,
+            },
+        },
+    },
+    "body_with_context_reader": {
+        "StartAt": "M",
+        "States": {
+            "M": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "ItemProcessor": {
+                    "StartAt": "Name",
+                    "States": {"Name": {"Type": "Pass", "Parameters": {"n.$": "$$.State.Name"}, "End": True}},
+                },
+                "End": True,
+            },
+        },
+    },
+}
+
+
+@pytest.mark.parametrize("case", sorted(MAP_CASES))
+def test_fast_map_matches_general_path(case):
+    _, fast, general, _, _ = _both_paths(MAP_CASES[case], {"x": 3, "items": [1, 2, 3]}, observe=False)
+
+    assert fast == general
 
 
 def test_fast_path_reaches_history_limit():

@@ -114,6 +114,48 @@ def run_fast(run, transition: Transition, steps: dict[str, Step]) -> Transition 
     return Transition(moved, value)
 
 
+def run_iterations(run, start_at: str, inputs: list, first_event_id: int, steps: dict[str, Step]):
+    """Run inline Map iterations through steps only; return (outputs, history events) or None.
+
+    Each iteration starts at `start_at` with its input, one after the other,
+    the first one at history event `first_event_id`, as the general path runs
+    them. None means that some iteration reached a state without a step, a
+    step that raised or the history event limit; the caller then runs the
+    whole Map on the general path, which is safe because steps change
+    nothing. It is meant for runs without an `on_enter` observer, which would
+    otherwise see the states of the abandoned attempt.
+    """
+    first_step = steps.get(start_at)
+    if first_step is None:
+        return None
+    max_events = run.max_events
+    outputs = []
+    event_id = first_event_id
+    total_events = 0
+    for value in inputs:
+        step: Step | None = first_step
+        size = None
+        started_at = event_id
+        while True:
+            if step is None or event_id >= max_events:
+                return None
+            try:
+                value, target, size = step(value, size)
+            except Exception:  # the general path runs the Map again and reports the error
+                return None
+            # Each state adds its entered and exited events.
+            event_id += 2
+            if target is None:
+                break
+            step = steps.get(target)
+        outputs.append(value)
+        events = event_id - started_at
+        total_events += events
+        # MapIterationSucceeded and the next MapIterationStarted come between iterations.
+        event_id += 2
+    return outputs, total_events
+
+
 def _compile_step(compiled) -> Step | None:
     if compiled.jsonata or compiled.assign is not None:
         return None

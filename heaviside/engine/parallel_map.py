@@ -18,7 +18,7 @@ from typing import Any
 from heaviside.asl.errors import StatesError
 from heaviside.asl.model import ABSENT
 from heaviside.asl.paths import PathNotFound
-from heaviside.engine import io
+from heaviside.engine import fast_path, io
 from heaviside.engine.actions import Arrive, Fork, ForkChild
 from heaviside.engine.cursor import Cursor, Frame
 from heaviside.engine.errors import unprefixed_error
@@ -83,6 +83,12 @@ def execute_map(run, cursor: Cursor, state, raw_input: Any):
     join_id = _join_id(cursor)
     body = state.branches[0]
     distributed = body.processor_config is not None and body.processor_config.mode == "DISTRIBUTED"
+    if state.inline and not distributed and run.on_enter is None:
+        # The first iteration starts after MapStateStarted and MapIterationStarted.
+        ran = fast_path.run_iterations(run, body.start_at, inputs, cursor.event_id + 2, run.fast_steps())
+        if ran is not None:
+            outputs, events = ran
+            return join_completed(run, cursor.with_changes(input=raw_input), state, outputs, events)
 
     def make_child(index: int) -> ForkChild:
         return ForkChild(index, _child_cursor(cursor, join_id, index, body.start_at, 2, distributed), inputs[index])
