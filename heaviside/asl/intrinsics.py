@@ -25,6 +25,7 @@ from typing import Any, Callable, Mapping
 
 from heaviside.asl.errors import DefinitionSyntaxError, StatesError
 from heaviside.asl.paths import Path, compile_path
+from heaviside.asl.json_types import json_type_name as _json_type
 
 __all__ = ["IntrinsicCall", "format_java_number", "is_intrinsic", "parse_intrinsic", "to_json_text"]
 
@@ -291,19 +292,6 @@ class _Signature:
 def _failure(call: IntrinsicCall, message: str) -> StatesError:
     return StatesError(INTRINSIC_FAILURE, f"Invalid arguments in {call.name} ('{call.text}'): {message}")
 
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def _describe(value: Any) -> str:

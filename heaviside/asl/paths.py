@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import Any, Mapping
 
 from heaviside.asl.errors import DefinitionSyntaxError, StatesError
+from heaviside.asl.json_types import json_type_name as _json_type
 
 __all__ = [
     "Path",
@@ -814,21 +815,6 @@ _FUNCTIONS = {
 
 # -- helpers ---------------------------------------------------------------
 
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
 
 
 def _describe(value: Any) -> str:

@@ -11,6 +11,7 @@ import json
 from typing import Any, Mapping
 
 from heaviside.asl.errors import StatesError
+from heaviside.asl.json_types import json_type_name as _json_type
 
 
 class JsonataScope:
@@ -73,19 +74,6 @@ def map_input_items(value: Any) -> list:
 
     return check(value)
 
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def _json(value: Any) -> str:

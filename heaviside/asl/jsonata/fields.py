@@ -23,6 +23,7 @@ from typing import Any, Callable, Mapping
 from heaviside.asl.errors import StatesError
 from heaviside.asl.jsonata.expression import QUERY_EVALUATION_ERROR, JsonataEvaluationError, JsonataExpression
 from heaviside.asl.timestamps import parse_timestamp
+from heaviside.asl.json_types import json_type_name as _json_type
 
 __all__ = ["TYPED_FIELDS", "check_field_value", "evaluate_field", "map_input_items"]
 
@@ -131,19 +132,6 @@ def _is_number(value: Any) -> bool:
         return False
     return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def _json(value: Any) -> str:
