@@ -40,14 +40,14 @@ def test_start_sends_input_and_name(endpoint, capsys, tmp_path):
     response = json.loads(capsys.readouterr().out)
     assert status == 0
     assert response["executionId"].endswith(":execution:orders:e-1")
-    assert response["request"] == {"stateMachine": None, "input": {"orderId": "ORD-1"}, "name": "order-1"}
+    assert response["request"] == {"input": {"orderId": "ORD-1"}, "name": "order-1"}
 
 
 def test_start_default_input_empty(endpoint, capsys):
     status = heaviside(["start", "--function-name", "orders-invoker", "--endpoint-url", endpoint.url])
 
     assert status == 0
-    assert json.loads(capsys.readouterr().out)["request"] == {"stateMachine": None, "input": {}}
+    assert json.loads(capsys.readouterr().out)["request"] == {"input": {}}
 
 
 def test_start_reports_function_error(endpoint, capsys):

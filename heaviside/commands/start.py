@@ -81,11 +81,10 @@ def main(args: argparse.Namespace) -> int:
 def start_request(execution_input: Any, name: str | None, wait_seconds: float | None) -> dict:
     """Build the invoker's start request.
 
-    ``stateMachine`` is null, so the invoker starts the machine it was
-    deployed for, whatever its ``Name``. The key must be present, because the
-    invoker recognises a start request by it.
+    Without ``stateMachine`` the invoker starts the machine it was deployed
+    for, whatever its ``Name``.
     """
-    request: dict[str, Any] = {"stateMachine": None, "input": execution_input}
+    request: dict[str, Any] = {"input": execution_input}
     if name is not None:
         request["name"] = name
     if wait_seconds is not None:
