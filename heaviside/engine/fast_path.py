@@ -120,7 +120,7 @@ def run_iterations(run, start_at: str, inputs: list, first_event_id: int, steps:
     Each iteration starts at `start_at` with its input, one after the other,
     the first one at history event `first_event_id`, as the general path runs
     them. None means that some iteration reached a state without a step, a
-    step that raised or the history event limit; the caller then runs the
+    step that raised or the history event limit. The caller then runs the
     whole Map on the general path, which is safe because steps change
     nothing. It is meant for runs without an `on_enter` observer, which would
     otherwise see the states of the abandoned attempt.
