@@ -1,8 +1,10 @@
 """The in-process runner: one whole execution through the engine, on this machine.
 
 The engine decides; this module performs its actions. Engine calls all happen
-on the caller's thread, one event at a time, while Task handlers run on a
-thread pool. Delays and timeouts use a scaled clock: with ``time_scale=0.01``
+on the caller's thread, one event at a time. Task handlers run on a thread
+pool, except when nothing else could run meanwhile (see `_Runner._runs_inline`):
+then the handler runs on the caller's thread, which saves the pool's hand-off.
+Delays and timeouts use a scaled clock: with ``time_scale=0.01``
 a 60-second Wait takes 0.6 seconds of real time, and the context object
 shows times as if the full minute had passed.
 """
@@ -17,6 +19,7 @@ import queue
 import time
 import traceback
 import uuid
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -201,6 +204,10 @@ class _Runner:
         self.execution_type = execution_type
         self.clock = ScaledClock(time_scale)
         self.events: queue.Queue = queue.Queue()
+        # Events of handlers run inline on this thread; `_step` takes these first.
+        self.inline_events: deque = deque()
+        self.pool: ThreadPoolExecutor | None = None
+        self.deadline: datetime | None = None
         self.timers: list[_Timer] = []
         self.sequence = itertools.count()
         self.joins: dict[str, _Join] = {}
@@ -216,15 +223,15 @@ class _Runner:
         deadline = None
         if self.program.timeout_seconds:
             deadline = execution.start_time + timedelta(seconds=self.program.timeout_seconds)
+        self.deadline = deadline
 
-        pool = ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="heaviside-task")
-        self.pool = pool
         try:
             self._perform(start(self.program, execution, self.clock.now(), on_enter=self.on_enter))
             while self.outcome is None:
                 self._step(deadline)
         finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+            if self.pool is not None:
+                self.pool.shutdown(wait=False, cancel_futures=True)
         self.outcome.execution_arn = execution.id
         self.outcome.name = execution.name
         self.outcome.start_time = execution.start_time
@@ -253,6 +260,9 @@ class _Runner:
 
     def _step(self, deadline: datetime | None) -> None:
         """Wait for the next event or timer, then hand it to the engine."""
+        if self.inline_events:
+            self._advance(*self.inline_events.popleft())
+            return
         wake = self.timers[0].due if self.timers else None
         if deadline is not None and (wake is None or deadline < wake):
             wake = deadline
@@ -271,6 +281,9 @@ class _Runner:
                         continue
                 self.events.put((timer.cursor, timer.event))
             return
+        self._advance(cursor, event)
+
+    def _advance(self, cursor: Cursor, event: Any) -> None:
         if self.tracer is not None:
             self.tracer.advancing(cursor, event)
         actions = advance(self.program, self.execution, cursor, event, self.clock.now(), on_enter=self.on_enter)
@@ -279,9 +292,10 @@ class _Runner:
         self._perform(actions)
 
     def _perform(self, actions) -> None:
+        alone = len(actions) == 1
         for action in actions:
             if isinstance(action, DispatchTask):
-                self._dispatch(action)
+                self._dispatch(action, alone)
             elif isinstance(action, ScheduleDelay):
                 self._schedule(action.until, action.cursor, DelayElapsed())
             elif isinstance(action, Fork):
@@ -298,7 +312,28 @@ class _Runner:
     def _schedule(self, due: datetime, cursor: Cursor, event: Any, token: int | None = None) -> None:
         heapq.heappush(self.timers, _Timer(due, next(self.sequence), cursor, event, token))
 
-    def _dispatch(self, action: DispatchTask) -> None:
+    def _runs_inline(self, action: DispatchTask, alone: bool) -> bool:
+        """Return whether the Task of `action` may run on this thread, blocking the runner until it returns.
+
+        That is so when nothing else is pending: no other action of the same
+        engine call, no Parallel or Map open, no other Task in flight, no
+        timer and no queued event. The Task must also have no TimeoutSeconds
+        and the execution no TimeoutSeconds, because only the runner's loop
+        enforces them, and it cannot while a handler blocks its thread.
+        """
+        return (
+            alone
+            and action.timeout_seconds is None
+            and self.deadline is None
+            and not self.joins
+            and not self.tasks
+            and not self.timers
+            and not self.inline_events
+            and self.events.empty()
+        )
+
+    def _dispatch(self, action: DispatchTask, alone: bool = False) -> None:
+        inline = self._runs_inline(action, alone)
         token = next(self.task_tokens)
         self.tasks[token] = True
         request_id = str(uuid.uuid4())
@@ -318,9 +353,22 @@ class _Runner:
         name = _function_name(action.function)
         context = LambdaContext(name, request_id, real_deadline, self.time_scale)
         logger.info("execution %s: invoking %s for state %s", self.execution.id, action.function, action.state)
-        self.pool.submit(self._invoke, token, handler, action, context)
+        if inline:
+            self.inline_events.append((action.cursor, self._invoke(handler, action, context)))
+            self.tasks.pop(token, None)
+            return
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="heaviside-task")
+        self.pool.submit(self._invoke_and_report, token, handler, action, context)
 
-    def _invoke(self, token: int, handler: Callable, action: DispatchTask, context: LambdaContext) -> None:
+    def _invoke_and_report(self, token: int, handler: Callable, action: DispatchTask, context: LambdaContext) -> None:
+        """Run a Task's handler on a pool thread and queue its event, unless the Task timed out meanwhile."""
+        event = self._invoke(handler, action, context)
+        if self.tasks.pop(token, False):
+            self.events.put((action.cursor, event))
+
+    def _invoke(self, handler: Callable, action: DispatchTask, context: LambdaContext) -> Any:
+        """Call a Task's handler and return the engine event for its result or its exception."""
         try:
             result = handler(action.payload, context)
         except Exception as error:  # the handler's own failure becomes the Task's error
@@ -335,8 +383,7 @@ class _Runner:
             event: Any = FunctionFailed(_error_payload(error, context.aws_request_id), context.aws_request_id)
         else:
             event = _result_event(result, context.aws_request_id)
-        if self.tasks.pop(token, False):
-            self.events.put((action.cursor, event))
+        return event
 
     def _find_function(self, function: str) -> Callable | None:
         if function in self.functions:

@@ -1,0 +1,139 @@
+"""Tests of when the local runner calls a Task's handler on the caller's thread, and that results stay the same."""
+
+from __future__ import annotations
+
+import threading
+
+from heaviside.local import FAILED, SUCCEEDED, TIMED_OUT, run
+
+FAST = 0.001
+
+
+def chain(count: int, **task_fields) -> dict:
+    names = [f"T{index}" for index in range(count)]
+    states = {}
+    for position, name in enumerate(names):
+        state = {"Type": "Task", "Resource": "work", "ResultPath": f"$.r{position}", **task_fields}
+        if position + 1 < len(names):
+            state["Next"] = names[position + 1]
+        else:
+            state["End"] = True
+        states[name] = state
+    return {"StartAt": names[0], "States": states}
+
+
+class ThreadRecorder:
+    """A handler that records the thread of each call and returns its event's `n` plus one."""
+
+    def __init__(self):
+        self.threads = []
+
+    def __call__(self, event, context):
+        self.threads.append(threading.current_thread())
+        return event["n"] + 1
+
+
+def test_plain_chain_runs_on_caller_thread():
+    handler = ThreadRecorder()
+    execution = run(chain(3), {"n": 1}, functions={"work": handler})
+    assert execution.status == SUCCEEDED
+    assert execution.output == {"n": 1, "r0": 2, "r1": 2, "r2": 2}
+    assert handler.threads == [threading.current_thread()] * 3
+
+
+def test_task_timeout_uses_pool_thread():
+    handler = ThreadRecorder()
+    execution = run(chain(2, TimeoutSeconds=30), {"n": 1}, functions={"work": handler}, time_scale=FAST)
+    assert execution.status == SUCCEEDED
+    assert execution.output == {"n": 1, "r0": 2, "r1": 2}
+    assert threading.current_thread() not in handler.threads
+
+
+def test_task_timeout_still_enforced():
+    def slow(event, context):
+        context.sleep(100)
+        return event
+
+    definition = chain(1, TimeoutSeconds=5)
+    execution = run(definition, {"n": 1}, functions={"work": slow}, time_scale=FAST)
+    assert execution.status == FAILED
+    assert execution.error == "States.Timeout"
+
+
+def test_execution_timeout_still_enforced():
+    def slow(event, context):
+        context.sleep(100)
+        return event
+
+    definition = {**chain(1), "TimeoutSeconds": 5}
+    execution = run(definition, {"n": 1}, functions={"work": slow}, time_scale=FAST)
+    assert execution.status == TIMED_OUT
+
+
+def test_parallel_branches_still_concurrent():
+    # Each branch waits for the other at the barrier, so running one inline would time out.
+    barrier = threading.Barrier(2, timeout=5)
+
+    def meet(event, context):
+        barrier.wait()
+        return event
+
+    branches = [
+        {"StartAt": name, "States": {name: {"Type": "Task", "Resource": "meet", "End": True}}} for name in ("A", "B")
+    ]
+    definition = {"StartAt": "P", "States": {"P": {"Type": "Parallel", "Branches": branches, "End": True}}}
+    execution = run(definition, {"n": 1}, functions={"meet": meet})
+    assert execution.status == SUCCEEDED
+    assert execution.output == [{"n": 1}, {"n": 1}]
+
+
+class FlakyError(Exception):
+    pass
+
+
+def test_inline_retry_then_catch():
+    calls = []
+
+    def flaky(event, context):
+        calls.append(event)
+        raise FlakyError("try again")
+
+    definition = {
+        "StartAt": "T",
+        "States": {
+            "T": {
+                "Type": "Task",
+                "Resource": "work",
+                "Retry": [{"ErrorEquals": ["FlakyError"], "IntervalSeconds": 1, "MaxAttempts": 2}],
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Done"}],
+                "Next": "Done",
+            },
+            "Done": {"Type": "Pass", "End": True},
+        },
+    }
+    execution = run(definition, {"n": 1}, functions={"work": flaky}, time_scale=FAST)
+    assert execution.status == SUCCEEDED
+    assert len(calls) == 3
+    assert execution.output["n"] == 1
+    assert execution.output["error"]["Error"] == "FlakyError"
+    assert "try again" in execution.output["error"]["Cause"]
+
+
+def test_inline_result_not_json():
+    execution = run(chain(1), {"n": 1}, functions={"work": lambda event, context: {1, 2}})
+    assert execution.status == FAILED
+    assert execution.error == "Runtime.MarshalError"
+
+
+def test_inline_result_is_copied():
+    returned = {"items": [1]}
+    execution = run(chain(1), {"n": 1}, functions={"work": lambda event, context: returned})
+    returned["items"].append(2)
+    assert execution.status == SUCCEEDED
+    assert execution.output["r0"] == {"items": [1]}
+
+
+def test_inline_function_not_found():
+    execution = run(chain(1), {"n": 1}, functions={"other": ThreadRecorder()})
+    assert execution.status == FAILED
+    assert execution.error == "Lambda.ResourceNotFoundException"
