@@ -36,6 +36,8 @@ LOG_LEVEL = "HEAVISIDE_LOG_LEVEL"
 # Read by the runtime but never set by the macro, so the runtime's defaults
 # apply unless a function's own Environment sets them.
 HOP_DEDUPLICATION = "HEAVISIDE_HOP_DEDUPLICATION"
+# "true" appends the states each hop entered to the execution record; off by default.
+HISTORY = "HEAVISIDE_HISTORY"
 EXECUTION_INPUT_INLINE_LIMIT = "HEAVISIDE_EXECUTION_INPUT_INLINE_LIMIT"
 
 # Environment variables of an invoker only.

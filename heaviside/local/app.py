@@ -958,8 +958,8 @@ class RunResult:
 
     `states_entered` lists every state entered, in order of entry; states of
     concurrent Parallel branches and Map iterations interleave in the order
-    they happened to run. It is None for runs through the Lambda path, which
-    do not record it.
+    they happened to run. Runs through the Lambda path read it from the
+    execution's history; it is None when ``HEAVISIDE_HISTORY`` is off there.
     """
 
     status: str
@@ -1034,9 +1034,10 @@ def run_machine(
                 observe=record_trace,
             )
         else:
-            # NOTE: this path produces no trace records, so states_entered stays None. The runtime's
-            # driver calls the engine in the endpoint's worker processes without an on_enter callback.
+            # NOTE: this path produces no trace records for `observe`; the states entered
+            # come from the execution's history once the run has ended.
             execution = _run_through_lambda(app, spec, definition, execution_input, functions, time_scale, names)
+            states_entered = execution.states_entered
     stop_ms = _epoch_ms()
 
     if recorder is not None:
@@ -1062,7 +1063,7 @@ def run_machine(
         output=execution.output,
         error=execution.error,
         cause=execution.cause,
-        states_entered=tuple(states_entered) if through == "inprocess" else None,
+        states_entered=None if states_entered is None else tuple(states_entered),
         execution_arn=execution.execution_arn or None,
     )
 

@@ -24,6 +24,7 @@ from heaviside.runtime.stores.base import (
     RUNNING,
     ChildOutcome,
     ExecutionRecord,
+    HistoryEntry,
     JoinSpec,
     JoinState,
     definition_digest,
@@ -44,6 +45,13 @@ CREATE TABLE IF NOT EXISTS executions (
     cause TEXT,
     start_time INTEGER NOT NULL,
     stop_time INTEGER
+);
+CREATE TABLE IF NOT EXISTS history (
+    execution_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    states TEXT NOT NULL,
+    PRIMARY KEY (execution_id, key)
 );
 CREATE TABLE IF NOT EXISTS joins (
     execution_id TEXT NOT NULL,
@@ -188,6 +196,24 @@ class SQLiteStore:
                 (status, _dumps(output), error, cause, stop_time, execution_id, RUNNING),
             )
             return cursor.rowcount == 1
+
+    def append_history(self, execution_id: str, entry: HistoryEntry) -> bool:
+        with self._transaction() as connection:
+            if connection.execute(
+                "SELECT 1 FROM executions WHERE execution_id = ?", (execution_id,)
+            ).fetchone() is None:
+                return False
+            cursor = connection.execute(
+                "INSERT OR IGNORE INTO history (execution_id, key, time, states) VALUES (?, ?, ?, ?)",
+                (execution_id, entry.key, entry.time, _dumps([list(state) for state in entry.states])),
+            )
+            return cursor.rowcount == 1
+
+    def get_history(self, execution_id: str) -> list[HistoryEntry]:
+        rows = self._connection().execute(
+            "SELECT key, time, states FROM history WHERE execution_id = ? ORDER BY rowid", (execution_id,)
+        ).fetchall()
+        return [HistoryEntry(key, time, [tuple(state) for state in _loads(states)]) for key, time, states in rows]
 
     # joins
 

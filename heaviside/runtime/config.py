@@ -53,6 +53,7 @@ class RuntimeConfig:
     execution_records: bool = True
     execution_ttl_days: int = DEFAULT_EXECUTION_TTL_DAYS
     hop_deduplication: bool = True
+    history: bool = False
     time_scale: float = 1.0
     log_level: str | None = None
     region: str = "us-east-1"
@@ -78,6 +79,7 @@ class RuntimeConfig:
             execution_records=_bool(env, "HEAVISIDE_EXECUTION_RECORDS", True),
             execution_ttl_days=_int(env, "HEAVISIDE_EXECUTION_TTL_DAYS", DEFAULT_EXECUTION_TTL_DAYS, minimum=0),
             hop_deduplication=_bool(env, "HEAVISIDE_HOP_DEDUPLICATION", True),
+            history=_bool(env, "HEAVISIDE_HISTORY", False),
             time_scale=_time_scale(env),
             log_level=_log_level(env),
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",

@@ -6,7 +6,8 @@ an asynchronous invoke that carries an envelope. A short delay is slept in
 place, and a long one goes to the SQS delay queue. A fork creates a join and
 starts its first children here. Each arrival is counted in the join store,
 and the arrival that completes the join resumes the parent. The end of the
-execution is written to its record.
+execution is written to its record. With ``HEAVISIDE_HISTORY`` on, the states
+each hop entered are appended to that record too.
 
 One `Driver` lives per container (`Driver.from_environment()` is cached),
 with its stores, dispatcher and compiled programs.
@@ -54,6 +55,7 @@ from heaviside.runtime.stores.base import (
     SUCCEEDED,
     TIMED_OUT,
     ChildOutcome,
+    HistoryEntry,
     JoinSpec,
     Stores,
 )
@@ -177,8 +179,9 @@ class Driver:
 
     def start(self, context: HeavisideContext, program, *, remaining_seconds: Callable[[], float] | None = None):
         """Begin the execution of `context` and perform the first actions."""
-        actions = start(program, self.execution_info(context), self.now(context))
-        self.perform(context, actions, remaining_seconds=remaining_seconds)
+        history = self._history(context, "start")
+        actions = start(program, self.execution_info(context), self.now(context), on_enter=_observer(history))
+        self.perform(context, actions, remaining_seconds=remaining_seconds, history=history)
 
     def resume(
         self,
@@ -186,10 +189,17 @@ class Driver:
         event: Any,
         *,
         remaining_seconds: Callable[[], float] | None = None,
+        history_key: str | None = None,
     ) -> None:
-        """Hand `event` to the engine at the context's cursor and perform the actions it returns."""
-        actions = self._advance(context, Cursor.from_json(context.cursor), event)
-        self.perform(context, actions, remaining_seconds=remaining_seconds)
+        """Hand `event` to the engine at the context's cursor and perform the actions it returns.
+
+        `history_key` names this hop's history entries (default: the hop id).
+        A hop resumed a second way, such as through an OnFailure record, needs
+        its own key, or its entries would be taken for repeats.
+        """
+        history = self._history(context, history_key or context.hop_id or uuid.uuid4().hex[:16])
+        actions = self._advance(context, Cursor.from_json(context.cursor), event, history)
+        self.perform(context, actions, remaining_seconds=remaining_seconds, history=history)
 
     def perform(
         self,
@@ -197,20 +207,28 @@ class Driver:
         actions: Iterable[Any],
         *,
         remaining_seconds: Callable[[], float] | None = None,
+        history: HopHistory | None = None,
     ) -> None:
-        """Perform `actions` and every action that follows from them within this hop."""
+        """Perform `actions` and every action that follows from them within this hop.
+
+        Before each action, the states entered so far are written to the
+        history, so they are stored before the execution's end (or a join's
+        arrival) can be read.
+        """
         remaining = remaining_seconds or (lambda: float("inf"))
         work = deque(actions)
         while work:
+            if history is not None:
+                history.flush()
             action = work.popleft()
             if isinstance(action, DispatchTask):
-                work.extend(self._dispatch(context, action))
+                work.extend(self._dispatch(context, action, history))
             elif isinstance(action, ScheduleDelay):
-                work.extend(self._delay(context, action, remaining))
+                work.extend(self._delay(context, action, remaining, history))
             elif isinstance(action, Fork):
-                work.extend(self._fork(context, action))
+                work.extend(self._fork(context, action, history))
             elif isinstance(action, Arrive):
-                work.extend(self._arrive(context, action))
+                work.extend(self._arrive(context, action, history))
             elif isinstance(action, Succeed):
                 self._end(context, ExecutionEnd(SUCCEEDED, output=action.output))
             elif isinstance(action, Fail):
@@ -219,14 +237,23 @@ class Driver:
                 self._end(context, ExecutionEnd(TIMED_OUT))
             else:
                 raise TypeError(f"the engine returned an action this driver does not know: {action!r}")
+        if history is not None:
+            history.flush()
 
-    def _advance(self, context: HeavisideContext, cursor: Cursor, event: Any) -> list:
+    def _advance(self, context: HeavisideContext, cursor: Cursor, event: Any, history: HopHistory | None) -> list:
         program = self.program(context.definition_digest)
-        return advance(program, self.execution_info(context), cursor, event, self.now(context))
+        return advance(
+            program, self.execution_info(context), cursor, event, self.now(context), on_enter=_observer(history)
+        )
+
+    def _history(self, context: HeavisideContext, key: str) -> HopHistory | None:
+        if not self.config.history or self.stores.executions is None:
+            return None
+        return HopHistory(self.stores.executions, context.execution_id, key)
 
     # actions
 
-    def _dispatch(self, context: HeavisideContext, action: DispatchTask) -> list:
+    def _dispatch(self, context: HeavisideContext, action: DispatchTask, history: HopHistory | None) -> list:
         hop = replace(
             context,
             cursor=action.cursor.to_json(),
@@ -244,10 +271,16 @@ class Driver:
                 "Function %s of state %r of execution %s does not exist",
                 action.function, action.state, context.execution_id,
             )
-            return self._advance(context, action.cursor, FunctionNotFound(""))
+            return self._advance(context, action.cursor, FunctionNotFound(""), history)
         return []
 
-    def _delay(self, context: HeavisideContext, action: ScheduleDelay, remaining: Callable[[], float]) -> list:
+    def _delay(
+        self,
+        context: HeavisideContext,
+        action: ScheduleDelay,
+        remaining: Callable[[], float],
+        history: HopHistory | None,
+    ) -> list:
         real_seconds = max(0.0, (action.until - self.now(context)).total_seconds() * self.config.time_scale)
         fits = real_seconds + SLEEP_MARGIN_SECONDS <= remaining()
         if self.delays is None or (real_seconds <= self.config.sleep_threshold_seconds and fits):
@@ -259,7 +292,7 @@ class Driver:
             logger.debug("Sleeping %.3f s in state %r of execution %s", real_seconds, action.cursor.state,
                          context.execution_id)
             self.sleep(real_seconds)
-            return self._advance(context, action.cursor, DelayElapsed())
+            return self._advance(context, action.cursor, DelayElapsed(), history)
         due = int(time.time() * 1000 + real_seconds * 1000)
         hop = replace(context, cursor=action.cursor.to_json(), hop_id=uuid.uuid4().hex[:16], due=due,
                       timeout_seconds=None)
@@ -268,9 +301,9 @@ class Driver:
         self.delays.send(envelope, real_seconds, execution_id=context.execution_id, state=action.cursor.state)
         return []
 
-    def _fork(self, context: HeavisideContext, fork: Fork) -> list:
+    def _fork(self, context: HeavisideContext, fork: Fork, history: HopHistory | None) -> list:
         if not fork.children:
-            return self._advance(context, fork.cursor, JoinCompleted([]))
+            return self._advance(context, fork.cursor, JoinCompleted([]), history)
         joins = self._joins()
         size = len(fork.children)
         limit = fork.max_concurrency if 0 < fork.max_concurrency < size else size
@@ -296,10 +329,10 @@ class Driver:
         )
         actions: list = []
         for child in fork.children[:limit]:
-            actions.extend(self._advance(context, child.cursor, Enter(child.input)))
+            actions.extend(self._advance(context, child.cursor, Enter(child.input), history))
         return actions
 
-    def _arrive(self, context: HeavisideContext, arrival: Arrive) -> list:
+    def _arrive(self, context: HeavisideContext, arrival: Arrive, history: HopHistory | None) -> list:
         joins = self._joins()
         outcome = ChildOutcome(
             index=arrival.index,
@@ -324,7 +357,7 @@ class Driver:
                 return []
             error, cause = _join_failure(fork, arrival.error, arrival.cause)
             logger.info("Join %s of execution %s failed with %s", arrival.join_id, context.execution_id, error)
-            return self._advance(context, parent, JoinFailed(error, cause))
+            return self._advance(context, parent, JoinFailed(error, cause), history)
 
         if state.arrived >= spec.size:
             if not joins.claim(context.execution_id, arrival.join_id, arrival.index):
@@ -335,14 +368,14 @@ class Driver:
                 # Another arrival's failure crossed the tolerance and lost the
                 # race for the claim to this one; the join still fails.
                 error, cause = _join_failure(fork, failed[0].error, failed[0].cause)
-                return self._advance(context, parent, JoinFailed(error, cause))
+                return self._advance(context, parent, JoinFailed(error, cause), history)
             logger.info("Join %s of execution %s completed", arrival.join_id, context.execution_id)
-            return self._advance(context, parent, JoinCompleted([_output_of(item) for item in outcomes]))
+            return self._advance(context, parent, JoinCompleted([_output_of(item) for item in outcomes]), history)
 
         next_index = arrival.index + spec.max_concurrency
         if spec.max_concurrency and spec.children is not None and next_index < spec.size:
             cursor_json, child_input = spec.children[next_index]
-            return self._advance(context, Cursor.from_json(cursor_json), Enter(child_input))
+            return self._advance(context, Cursor.from_json(cursor_json), Enter(child_input), history)
         return []
 
     def _end(self, context: HeavisideContext, end: ExecutionEnd) -> None:
@@ -398,6 +431,56 @@ class Driver:
                 "HEAVISIDE_TABLE is not set; the heaviside runtime needs it for Parallel and Map states"
             )
         return self.stores.joins
+
+
+class HopHistory:
+    """The states one hop enters, written to the execution's history in batches.
+
+    Batch *n* of a hop is written under the key ``<hop key>#<n>``. A hop
+    delivered again is skipped by its hop mark before the engine runs, and
+    the store ignores a key it already has, so a retried write adds nothing.
+    A failed write is logged and skipped: the history is optional, and the
+    execution goes on without it.
+    """
+
+    def __init__(self, store, execution_id: str, hop_key: str):
+        self.store = store
+        self.execution_id = execution_id
+        self.hop_key = hop_key
+        self.pending: list[tuple[str, str]] = []
+        self.first_time = 0
+        self.batches = 0
+
+    def state_entered(self, state_name: str, state_type: str) -> None:
+        if not self.pending:
+            self.first_time = time.time_ns() // 1_000
+        self.pending.append((state_name, state_type))
+
+    def flush(self) -> None:
+        """Write the pending states as one entry; do nothing when none are pending."""
+        if not self.pending:
+            return
+        entry = HistoryEntry(f"{self.hop_key}#{self.batches}", self.first_time, self.pending)
+        self.pending = []
+        self.batches += 1
+        try:
+            written = self.store.append_history(self.execution_id, entry)
+        except Exception:
+            # Any store error (throttling, the 400 KB item limit) only costs these entries.
+            logger.warning(
+                "Writing history entry %s of execution %s failed; states %s are missing from its history",
+                entry.key, self.execution_id, [name for name, _ in entry.states], exc_info=True,
+            )
+            return
+        if not written:
+            logger.info(
+                "History entry %s of execution %s was already written or the execution has no record; "
+                "it is not written again", entry.key, self.execution_id,
+            )
+
+
+def _observer(history: HopHistory | None) -> Callable[[str, str], None] | None:
+    return history.state_entered if history is not None else None
 
 
 _driver: Driver | None = None

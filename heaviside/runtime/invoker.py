@@ -297,7 +297,12 @@ def handle_destination_record(driver: Driver, record: dict, context: Any = None)
         "Resuming execution %s after the function failed (%s): %s",
         heaviside_context.execution_id, condition, getattr(event, "payload", None) or event,
     )
-    driver.resume(heaviside_context, event, remaining_seconds=_remaining_seconds(context))
+    driver.resume(
+        heaviside_context,
+        event,
+        remaining_seconds=_remaining_seconds(context),
+        history_key=f"failure:{heaviside_context.hop_id}",
+    )
     return {"handled": True}
 
 

@@ -4,7 +4,8 @@ The path is the production one, with local stand-ins for AWS. The invoker
 starts the execution, and every Task hop is an asynchronous invoke of a
 decorated function on the local Lambda endpoint. The stores live on a moto
 server, delays travel through an SQS queue on moto, and the result is read
-back from the execution record. Only 127.0.0.1 is contacted.
+back from the execution record, with the states entered from its history
+(``HEAVISIDE_HISTORY``, on in the test bed). Only 127.0.0.1 is contacted.
 
 A moto server is started once per process (on 127.0.0.1 and a free port)
 unless `aws_endpoint` names one. Each call gets its own bucket, table and
@@ -24,6 +25,7 @@ import threading
 import time
 import urllib.request
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -33,7 +35,7 @@ from heaviside.runtime import clients, invoker
 from heaviside.runtime.decorator import task
 from heaviside.runtime.errors import NotFound
 from heaviside.runtime.stores.aws import DynamoDBExecutionStore, S3BlobStore, create_table
-from heaviside.runtime.stores.base import END_STATUSES
+from heaviside.runtime.stores.base import END_STATUSES, history_path
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +52,19 @@ DUMMY_CREDENTIALS = {
 DEFAULT_TIMEOUT_SECONDS = 120.0
 
 _moto_lock = threading.Lock()
+
+
+@dataclass
+class LambdaExecution(Execution):
+    """The outcome of a run through the Lambda runtime, and the names of the states it entered.
+
+    `states_entered` is in the order of `history_path`: by the time each hop
+    entered its states, so concurrent Parallel branches and Map iterations
+    interleave. It contains the states entered until the execution ended, and
+    is None when ``HEAVISIDE_HISTORY`` is off.
+    """
+
+    states_entered: tuple[str, ...] | None = None
 
 
 class StartFailed(RuntimeError):
@@ -72,7 +87,7 @@ def run_through_lambda(
     function_options: Mapping[str, Any] | None = None,
     environment: Mapping[str, str] | None = None,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
-) -> Execution:
+) -> LambdaExecution:
     """Run one execution of `definition` with `input` through the Lambda runtime and return its outcome.
 
     The first five parameters mean what they mean for `heaviside.local.run`.
@@ -110,7 +125,7 @@ class LambdaTestBed:
     such as ``duplicate_events`` or ``throttle_rate``. `function_options` go
     to every task function's `FunctionConfig`, for example
     ``kill_after_handler``. `environment` adds ``HEAVISIDE_*`` settings for
-    every function.
+    every function; ``HEAVISIDE_HISTORY`` is true unless it sets it.
     """
 
     def __init__(
@@ -196,8 +211,8 @@ class LambdaTestBed:
         outcome = self.endpoint.invoke(INVOKER, json.dumps(event).encode("utf-8"))
         return json.loads(outcome.payload)
 
-    def wait(self, execution_id: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Execution:
-        """Poll the execution record until the execution ends; return its outcome."""
+    def wait(self, execution_id: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> LambdaExecution:
+        """Poll the execution record until the execution ends; return its outcome and the states it entered."""
         store = self.executions
         deadline = time.monotonic() + timeout
         interval = 0.01
@@ -207,17 +222,18 @@ class LambdaTestBed:
             except NotFound:
                 record = None
             if record is not None and record.status in END_STATUSES:
-                return Execution(
+                return LambdaExecution(
                     record.status,
                     output=record.output,
                     error=record.error,
                     cause=record.cause,
                     execution_arn=execution_id,
                     name=record.name,
+                    states_entered=self.states_entered(execution_id),
                 )
             if time.monotonic() >= deadline:
                 logger.warning("Execution %s did not end within %.0f s", execution_id, timeout)
-                return Execution(
+                return LambdaExecution(
                     FAILED,
                     error="HarnessTimeout",
                     cause=f"the execution did not end within {timeout:g} s of wall-clock time",
@@ -225,6 +241,20 @@ class LambdaTestBed:
                 )
             time.sleep(interval)
             interval = min(interval * 1.5, 0.2)
+
+    def states_entered(self, execution_id: str) -> tuple[str, ...] | None:
+        """Return the names of the states the execution has entered so far; None when the history is off."""
+        if not self.history:
+            return None
+        return tuple(name for name, _ in history_path(self.executions.get_history(execution_id)))
+
+    @property
+    def history(self) -> bool:
+        """Whether the functions record the states entered (``HEAVISIDE_HISTORY``)."""
+        from heaviside.runtime.config import RuntimeConfig
+
+        setting = self._environment.get("HEAVISIDE_HISTORY") or "true"
+        return RuntimeConfig.from_environment({"HEAVISIDE_HISTORY": setting}).history
 
     def _build_endpoint(self) -> LambdaEndpoint:
         _prepare_for_fork()
@@ -261,6 +291,7 @@ class LambdaTestBed:
             "HEAVISIDE_DELAY_QUEUE_URL": self.resources["queue_url"],
             "HEAVISIDE_INVOKER": INVOKER,
             "HEAVISIDE_TIME_SCALE": repr(self.time_scale),
+            "HEAVISIDE_HISTORY": "true",
             **self._environment,
         }
         for config in configs.values():

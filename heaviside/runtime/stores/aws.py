@@ -30,6 +30,7 @@ from heaviside.runtime.stores.base import (
     BlobStore,
     ChildOutcome,
     ExecutionRecord,
+    HistoryEntry,
     JoinSpec,
     JoinState,
     definition_digest,
@@ -223,6 +224,57 @@ class DynamoDBExecutionStore:
                 raise
             return False
         return True
+
+    def append_history(self, execution_id: str, entry: HistoryEntry) -> bool:
+        """Append `entry` to the record's list `history`, once per key (the string set `history_keys`).
+
+        A record is limited to 400 KB, so a very long history makes this write
+        fail with a ValidationException, which the driver logs and skips.
+        """
+        value = {
+            "M": {
+                "k": _s(entry.key),
+                "t": _n(entry.time),
+                "s": {"L": [_s(name) for name, _ in entry.states]},
+                "y": {"L": [_s(state_type) for _, state_type in entry.states]},
+            }
+        }
+        try:
+            self._client("dynamodb").update_item(
+                TableName=self.table,
+                Key={"pk": _s(f"x#{execution_id}"), "sk": _s("execution")},
+                UpdateExpression=(
+                    "SET history = list_append(if_not_exists(history, :empty), :entry) ADD history_keys :keys"
+                ),
+                ConditionExpression="attribute_exists(pk) AND NOT contains(history_keys, :key)",
+                ExpressionAttributeValues={
+                    ":empty": {"L": []},
+                    ":entry": {"L": [value]},
+                    ":keys": {"SS": [entry.key]},
+                    ":key": _s(entry.key),
+                },
+            )
+        except Exception as error:
+            if clients.error_code(error) != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
+    def get_history(self, execution_id: str) -> list[HistoryEntry]:
+        response = self._client("dynamodb").get_item(
+            TableName=self.table,
+            Key={"pk": _s(f"x#{execution_id}"), "sk": _s("execution")},
+            ProjectionExpression="history",
+            ConsistentRead=True,
+        )
+        item = response.get("Item") or {}
+        entries = []
+        for value in item.get("history", {}).get("L", []):
+            fields = value["M"]
+            names = [name["S"] for name in fields["s"]["L"]]
+            types = [state_type["S"] for state_type in fields["y"]["L"]]
+            entries.append(HistoryEntry(fields["k"]["S"], int(fields["t"]["N"]), list(zip(names, types))))
+        return entries
 
     def _pack(self, execution_id: str, value: Any) -> str:
         return _pack_json(self.blobs, execution_id, value)

@@ -112,6 +112,47 @@ class ExecutionStore(Protocol):
 
 
 @dataclass
+class HistoryEntry:
+    """The states that one hop of an execution entered, in order of entry.
+
+    `key` names the hop's write (the hop id and a counter), so a repeated
+    write of the same key is ignored. `time` is when the first of these
+    states was entered, in microseconds since the Unix epoch. `states`
+    contains ``(state name, state type)`` pairs.
+    """
+
+    key: str
+    time: int
+    states: list[tuple[str, str]]
+
+
+def history_path(entries: list[HistoryEntry]) -> list[tuple[str, str]]:
+    """Return the states of `entries` in a stable order: by time, then key, then order within an entry.
+
+    States of one thread follow each other in time, because each hop is
+    dispatched after the previous one entered its states. Concurrent
+    Parallel branches and Map iterations interleave by the clocks of the
+    processes that ran them.
+    """
+    ordered = sorted(entries, key=lambda entry: (entry.time, entry.key))
+    return [state for entry in ordered for state in entry.states]
+
+
+@runtime_checkable
+class HistoryStore(Protocol):
+    """The states entered by an execution, appended hop by hop (optional, ``HEAVISIDE_HISTORY``)."""
+
+    def append_history(self, execution_id: str, entry: HistoryEntry) -> bool:
+        """Append `entry` to the execution's history unless an entry with its key is there.
+
+        Returns False when the key was already written or the execution has no record.
+        """
+
+    def get_history(self, execution_id: str) -> list[HistoryEntry]:
+        """Return the execution's history entries in the order they were written; [] when none."""
+
+
+@dataclass
 class JoinSpec:
     """The fixed part of a join: its size, its rules and how to resume its parent.
 
