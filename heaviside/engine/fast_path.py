@@ -210,7 +210,11 @@ def _identity(value: Any) -> Any:
 def _pass_step(compiled) -> Step:
     select_input = _selector(compiled.input_path)
     select_output = _selector(compiled.output_path)
+    # Comparing with `_identity` is cheaper than calling it, once per state.
+    selects_input = select_input is not _identity
+    selects_output = select_output is not _identity
     parameters = compiled.parameters
+    parameters_bound = None if parameters is None else _template_size_bound(parameters.template)
     fixed_result = compiled.result
     fixed_size = None if fixed_result is ABSENT else io.json_size(fixed_result)
     result_path = compiled.result_path
@@ -225,14 +229,18 @@ def _pass_step(compiled) -> Step:
     target = compiled.next
 
     def pass_step(raw_input: Any, input_size: int | None) -> tuple[Any, str | None, int | None]:
-        effective = select_input(raw_input)
+        effective = select_input(raw_input) if selects_input else raw_input
         if parameters is not None:
             effective = parameters.evaluate(effective, _NO_CONTEXT, _NO_VARIABLES)
-        if fixed_result is ABSENT:
-            result, result_size = effective, None
-        else:
+        if fixed_result is not ABSENT:
             result, result_size = fixed_result, fixed_size
-        output = select_output(io.place_result(result_path, discards_result, raw_input, result))
+        elif parameters_bound is not None:
+            result, result_size = effective, parameters_bound(effective)
+        else:
+            result, result_size = effective, None
+        output = io.place_result(result_path, discards_result, raw_input, result)
+        if selects_output:
+            output = select_output(output)
 
         # An upper bound of the output's size; selecting with OutputPath only shrinks it.
         if output_is_empty:
@@ -262,8 +270,11 @@ def _choice_step(compiled) -> Step:
     rules = tuple((choice.rule, choice.next) for choice in compiled.choices)
     default = compiled.state.default
 
+    selects_input = select_input is not _identity
+    selects_output = select_output is not _identity
+
     def choice_step(raw_input: Any, input_size: int | None) -> tuple[Any, str | None, int | None]:
-        effective = select_input(raw_input)
+        effective = select_input(raw_input) if selects_input else raw_input
         for rule, target in rules:
             if rule.matches(effective, _NO_CONTEXT, _NO_VARIABLES):
                 break
@@ -271,7 +282,11 @@ def _choice_step(compiled) -> Step:
             if default is None:
                 raise LookupError("no choice matched and there is no Default")
             target = default
-        return select_output(effective), target, _selected_size(input_size)
+        if not (selects_input or selects_output):
+            return effective, target, input_size
+        if selects_output:
+            effective = select_output(effective)
+        return effective, target, _selected_size(input_size)
 
     return choice_step
 
@@ -284,6 +299,67 @@ def _succeed_step(compiled) -> Step:
         return select_output(select_input(raw_input)), None, _selected_size(input_size)
 
     return succeed_step
+
+
+def _template_size_bound(template: Any) -> Callable[[dict], int] | None:
+    """Return a function that bounds the JSON size of a payload template's output, or None.
+
+    It covers an object template whose `.$` keys are all at the top level.
+    The keys and constant values there have a fixed size, so each evaluation
+    measures only the values of the `.$` keys, most of them without
+    serializing (see `_value_size_bound`). Any other template returns None.
+    """
+    if not isinstance(template, dict):
+        return None
+    fixed = 2 + max(0, len(template) - 1)
+    dynamic_keys = []
+    for key, item in template.items():
+        if key.endswith(".$"):
+            output_key = key[:-2]
+            dynamic_keys.append(output_key)
+        elif _has_dynamic_key(item):
+            return None
+        else:
+            output_key = key
+            fixed += io.json_size(item)
+        fixed += io.json_size(output_key) + 1
+    dynamic_keys = tuple(dynamic_keys)
+
+    def output_size_bound(output: dict) -> int:
+        size = fixed
+        for key in dynamic_keys:
+            size += _value_size_bound(output[key])
+        return size
+
+    return output_size_bound
+
+
+def _has_dynamic_key(node: Any) -> bool:
+    if isinstance(node, dict):
+        return any(key.endswith(".$") or _has_dynamic_key(item) for key, item in node.items())
+    if isinstance(node, list):
+        return any(_has_dynamic_key(item) for item in node)
+    return False
+
+
+def _value_size_bound(value: Any) -> int:
+    """Return an upper bound of the size of `value` as compact UTF-8 JSON, in bytes.
+
+    Scalars are bounded without serializing: a character of a string takes
+    at most 6 bytes (an escape such as ``\\u001f``), and a float at most 6
+    bytes more than its repr (``inf`` is written ``Infinity``). Arrays and
+    objects are serialized.
+    """
+    kind = type(value)
+    if kind is str:
+        return 6 * len(value) + 2
+    if value is None or kind is bool:
+        return 5
+    if kind is int:
+        return len(str(value))
+    if kind is float:
+        return len(repr(value)) + 6
+    return io.json_size(value)
 
 
 def _selected_size(input_size: int | None) -> int | None:
