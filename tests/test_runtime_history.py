@@ -171,3 +171,34 @@ def test_sqlite_history_store(tmp_path):
 def test_dynamodb_history_store():
     with LambdaTestBed({}) as bed:
         check_history_store(bed.executions)
+
+
+def exit_process(event, context):
+    import os
+
+    os._exit(3)
+
+
+def test_onfailure_resume_records_catch():
+    # The worker process exits, so the invoker resumes the hop from the OnFailure record.
+    definition = {
+        "StartAt": "Crash",
+        "States": {
+            "Crash": {
+                "Type": "Task",
+                "Resource": "crash",
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Recovered"}],
+                "End": True,
+            },
+            "Recovered": {"Type": "Pass", "End": True},
+        },
+    }
+
+    execution = run_through_lambda(definition, {}, functions={"crash": exit_process})
+
+    assert execution.status == "SUCCEEDED"
+    assert execution.states_entered == ("Crash", "Recovered")
+    states = [state for entry in execution.history for state in entry.states]
+    assert states == [("Crash", "Task"), ("Recovered", "Pass")]
+    assert execution.history[0].key == "start#0"
+    assert execution.history[1].key.startswith("failure:")

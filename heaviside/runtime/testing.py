@@ -35,7 +35,7 @@ from heaviside.runtime import clients, invoker
 from heaviside.runtime.decorator import task
 from heaviside.runtime.errors import NotFound
 from heaviside.runtime.stores.aws import DynamoDBExecutionStore, S3BlobStore, create_table
-from heaviside.runtime.stores.base import END_STATUSES, history_path
+from heaviside.runtime.stores.base import END_STATUSES, HistoryEntry, sort_history
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +61,12 @@ class LambdaExecution(Execution):
     `states_entered` is in the order of `history_path`: by the time each hop
     entered its states, so concurrent Parallel branches and Map iterations
     interleave. It contains the states entered until the execution ended, and
-    is None when ``HEAVISIDE_HISTORY`` is off.
+    is None when ``HEAVISIDE_HISTORY`` is off. `history` contains the same
+    states as the history's entries, with their types and times.
     """
 
     states_entered: tuple[str, ...] | None = None
+    history: tuple[HistoryEntry, ...] | None = None
 
 
 class StartFailed(RuntimeError):
@@ -222,6 +224,7 @@ class LambdaTestBed:
             except NotFound:
                 record = None
             if record is not None and record.status in END_STATUSES:
+                history = self.history_entries(execution_id)
                 return LambdaExecution(
                     record.status,
                     output=record.output,
@@ -229,7 +232,8 @@ class LambdaTestBed:
                     cause=record.cause,
                     execution_arn=execution_id,
                     name=record.name,
-                    states_entered=self.states_entered(execution_id),
+                    states_entered=None if history is None else _names(history),
+                    history=history,
                 )
             if time.monotonic() >= deadline:
                 logger.warning("Execution %s did not end within %.0f s", execution_id, timeout)
@@ -242,11 +246,11 @@ class LambdaTestBed:
             time.sleep(interval)
             interval = min(interval * 1.5, 0.2)
 
-    def states_entered(self, execution_id: str) -> tuple[str, ...] | None:
-        """Return the names of the states the execution has entered so far; None when the history is off."""
+    def history_entries(self, execution_id: str) -> tuple[HistoryEntry, ...] | None:
+        """Return the execution's history entries so far, ordered by time; None when the history is off."""
         if not self.history:
             return None
-        return tuple(name for name, _ in history_path(self.executions.get_history(execution_id)))
+        return tuple(sort_history(self.executions.get_history(execution_id)))
 
     @property
     def history(self) -> bool:
@@ -335,6 +339,10 @@ class LambdaTestBed:
             for message in messages:
                 if message["MessageId"] not in failed:
                     sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def _names(entries: tuple[HistoryEntry, ...]) -> tuple[str, ...]:
+    return tuple(name for entry in entries for name, _ in entry.states)
 
 
 def _prepare_for_fork() -> None:

@@ -134,8 +134,12 @@ def history_path(entries: list[HistoryEntry]) -> list[tuple[str, str]]:
     Parallel branches and Map iterations interleave by the clocks of the
     processes that ran them.
     """
-    ordered = sorted(entries, key=lambda entry: (entry.time, entry.key))
-    return [state for entry in ordered for state in entry.states]
+    return [state for entry in sort_history(entries) for state in entry.states]
+
+
+def sort_history(entries: list[HistoryEntry]) -> list[HistoryEntry]:
+    """Return `entries` ordered by time, then key (see `history_path`)."""
+    return sorted(entries, key=lambda entry: (entry.time, entry.key))
 
 
 @runtime_checkable
