@@ -98,8 +98,15 @@ def _string_order(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], b
 
 
 def _numeric_order(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    # `_is_number` is written out here because Choice rules run on every loop iteration.
     def predicate(value: Any, operand: Any) -> bool:
-        return _is_number(value) and _is_number(operand) and compare(value, operand)
+        return (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and isinstance(operand, (int, float))
+            and not isinstance(operand, bool)
+            and compare(value, operand)
+        )
 
     return predicate
 
@@ -252,8 +259,10 @@ class _Comparison:
 
     def matches(self, value: Any, context: Mapping, variables: Mapping) -> bool:
         selected = _select(self.variable, value, context, variables)
-        operand = self.operand.resolve(value, context, variables)
-        return self.predicate(selected, operand)
+        operand = self.operand
+        if operand.path is None:
+            return self.predicate(selected, operand.constant)
+        return self.predicate(selected, operand.resolve(value, context, variables))
 
 
 class _TypeTest:
