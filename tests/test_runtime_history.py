@@ -202,3 +202,23 @@ def test_onfailure_resume_records_catch():
     assert states == [("Crash", "Task"), ("Recovered", "Pass")]
     assert execution.history[0].key == "start#0"
     assert execution.history[1].key.startswith("failure:")
+
+
+class RejectingStore:
+    def append_history(self, execution_id, entry):
+        raise RuntimeError("ValidationException: Item size has exceeded the maximum allowed size")
+
+
+def test_failed_history_write_is_logged(caplog):
+    from heaviside.runtime.driver import HopHistory
+
+    history = HopHistory(RejectingStore(), EXECUTION, "hop-a")
+    history.state_entered("Load", "Task")
+
+    with caplog.at_level("WARNING", logger="heaviside.runtime.driver"):
+        history.flush()
+
+    assert history.pending == []
+    assert "hop-a#0" in caplog.text
+    assert "Item size has exceeded" in caplog.text
+    assert "Load" in caplog.text

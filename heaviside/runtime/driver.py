@@ -465,11 +465,11 @@ class HopHistory:
         self.batches += 1
         try:
             written = self.store.append_history(self.execution_id, entry)
-        except Exception:
+        except Exception as error:
             # Any store error (throttling, the 400 KB item limit) only costs these entries.
             logger.warning(
-                "Writing history entry %s of execution %s failed; states %s are missing from its history",
-                entry.key, self.execution_id, [name for name, _ in entry.states], exc_info=True,
+                "Writing history entry %s of execution %s failed (%s: %s); states %s are missing from its history",
+                entry.key, self.execution_id, type(error).__name__, error, [name for name, _ in entry.states],
             )
             return
         if not written:

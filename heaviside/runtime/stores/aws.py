@@ -170,9 +170,14 @@ class DynamoDBExecutionStore:
         return record, True
 
     def get_execution(self, execution_id: str) -> ExecutionRecord:
+        # The projection leaves out the history, which may be much larger than the record.
+        fields = ("name", "state_machine", "digest", "status", "input", "output", "error", "cause", "start_time",
+                  "stop_time")
         response = self._client("dynamodb").get_item(
             TableName=self.table,
             Key={"pk": _s(f"x#{execution_id}"), "sk": _s("execution")},
+            ProjectionExpression=", ".join(f"#f{index}" for index in range(len(fields))),
+            ExpressionAttributeNames={f"#f{index}": field for index, field in enumerate(fields)},
             ConsistentRead=True,
         )
         item = response.get("Item")
