@@ -1034,10 +1034,13 @@ def run_machine(
                 observe=record_trace,
             )
         else:
-            # NOTE: this path produces no trace records for `observe`; the states entered
-            # come from the execution's history once the run has ended.
+            # The states are entered in the endpoint's worker processes, so
+            # `observe` receives them from the execution's history once the run
+            # has ended, and only the StateEntered records.
             execution = _run_through_lambda(app, spec, definition, execution_input, functions, time_scale, names)
             states_entered = execution.states_entered
+            if observe is not None:
+                _replay_history(getattr(execution, "history", None), observe)
     stop_ms = _epoch_ms()
 
     if recorder is not None:
@@ -1087,6 +1090,21 @@ def _standard_execution_arn(spec: MachineSpec, execution_name: str) -> str:
 
 def _epoch_ms() -> int:
     return int(time.time() * 1000)
+
+
+def _replay_history(history, observe: Callable[[TraceRecord], None]) -> None:
+    """Send the states of a Lambda-path history to `observe`, timed in real seconds since the first."""
+    if not history:
+        return
+    from heaviside.runtime.stores.base import sort_history
+
+    entries = sort_history(list(history))
+    first_time = entries[0].time
+    for entry in entries:
+        # Entry times are wall-clock microseconds from the worker processes.
+        seconds = (entry.time - first_time) / 1e6
+        for state, state_type in entry.states:
+            observe(StateEntered(seconds, state, state_type))
 
 
 def _run_through_lambda(
@@ -1185,7 +1203,7 @@ def run_template(args) -> int:
         if through == "lambda":
             _print_status(
                 f"Running {spec.name} ({spec.logical_id}) from {template_path} through the local Lambda endpoint "
-                "(states entered are not shown on this path)"
+                "(states entered are shown when the execution has ended, with real elapsed times)"
             )
         else:
             _print_status(f"Running {spec.name} ({spec.logical_id}) from {template_path}")
