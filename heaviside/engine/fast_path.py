@@ -238,7 +238,13 @@ def _pass_step(compiled) -> Step:
             result, result_size = effective, parameters_bound(effective)
         else:
             result, result_size = effective, None
-        output = io.place_result(result_path, discards_result, raw_input, result)
+        # As io.place_result does, without the call.
+        if discards_result:
+            output = raw_input
+        elif replaces_input:
+            output = result
+        else:
+            output = result_path.set(raw_input, result)
         if selects_output:
             output = select_output(output)
 
@@ -328,7 +334,15 @@ def _template_size_bound(template: Any) -> Callable[[dict], int] | None:
     def output_size_bound(output: dict) -> int:
         size = fixed
         for key in dynamic_keys:
-            size += _value_size_bound(output[key])
+            value = output[key]
+            # The two commonest cases of `_value_size_bound`, without the call.
+            kind = type(value)
+            if kind is int:
+                size += len(str(value))
+            elif kind is str:
+                size += 6 * len(value) + 2
+            else:
+                size += _value_size_bound(value)
         return size
 
     return output_size_bound
