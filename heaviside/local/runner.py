@@ -49,6 +49,7 @@ from heaviside.engine import (
     compile_program,
     start,
 )
+from heaviside.engine.lambda_tasks import handler_result_as_json
 from heaviside.local.trace import TraceRecord, Tracer
 
 logger = logging.getLogger(__name__)
@@ -455,7 +456,7 @@ def _function_name(function: str) -> str:
 def _result_event(result: Any, request_id: str) -> Any:
     """Return the event for a handler's return value, failing as Lambda does when it is not JSON."""
     try:
-        return TaskSucceeded(_as_json(result), request_id)
+        return TaskSucceeded(handler_result_as_json(result), request_id)
     except (TypeError, ValueError) as error:
         payload = {
             "errorMessage": f"Unable to marshal response: {error}",
@@ -464,17 +465,6 @@ def _result_event(result: Any, request_id: str) -> Any:
             "stackTrace": [],
         }
         return FunctionFailed(payload, request_id)
-
-
-def _as_json(result: Any) -> Any:
-    """Return a handler's result as Lambda delivers it: JSON text is parsed, bytes included."""
-    if isinstance(result, (bytes, bytearray)):
-        text = bytes(result).decode("utf-8", errors="replace")
-        try:
-            return json.loads(text)
-        except ValueError:
-            return text
-    return json.loads(json.dumps(result))
 
 
 def _error_payload(error: Exception, request_id: str) -> dict:

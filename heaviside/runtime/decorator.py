@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from heaviside.engine import Cursor, FunctionFailed, TaskFailed, TaskSucceeded
+from heaviside.engine.lambda_tasks import handler_result_as_json
 from heaviside.runtime import envelope as envelopes
 from heaviside.runtime import faults
-from heaviside.runtime.driver import as_json, container_driver
+from heaviside.runtime.driver import container_driver
 from heaviside.runtime.envelope import HeavisideContext
 
 logger = logging.getLogger(__name__)
@@ -157,7 +158,7 @@ def _call(function, effective_input, lambda_context, timeout, info) -> tuple[Any
 
 def _succeeded(result: Any, request_id: str) -> Any:
     try:
-        return TaskSucceeded(as_json(result), request_id)
+        return TaskSucceeded(handler_result_as_json(result), request_id)
     except (TypeError, ValueError) as error:
         # The Lambda Python runtime reports a result it cannot serialise this way.
         payload = {

@@ -15,7 +15,6 @@ with its stores, dispatcher and compiled programs.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
@@ -548,16 +547,6 @@ def _output_of(outcome: ChildOutcome) -> Any:
         output["Cause"] = outcome.cause
     return output
 
-
-def as_json(result: Any) -> Any:
-    """Return a handler's result as Lambda delivers it: bytes are parsed as JSON text when they are JSON."""
-    if isinstance(result, (bytes, bytearray)):
-        text = bytes(result).decode("utf-8", errors="replace")
-        try:
-            return json.loads(text)
-        except ValueError:
-            return text
-    return json.loads(json.dumps(result))
 
 
 def epoch_ms(moment: datetime) -> int:
