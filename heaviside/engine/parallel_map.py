@@ -282,15 +282,7 @@ def _max_concurrency(state, effective, context, variables, scope) -> int:
         if scope is not None:
             return int(scope.typed(constant, "MaxConcurrency"))
         return int(constant.evaluate())
-    value = _select(path, effective, context, variables)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise StatesError(
-            "States.Runtime",
-            f"The MaxConcurrencyPath field refers to value {_quoted(value)} which is not a valid integer: {path.text}",
-        )
-    if value < 0:
-        raise StatesError("States.Runtime", "MaxConcurrency cannot be negative.")
-    return value
+    return _select_count(path, "MaxConcurrency", effective, context, variables)
 
 
 def _tolerated_count(state, effective, context, variables, scope) -> int | None:
@@ -303,15 +295,7 @@ def _tolerated_count(state, effective, context, variables, scope) -> int | None:
     path = fields["tolerated_failure_count_path"]
     if path is None:
         return None
-    value = _select(path, effective, context, variables)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise StatesError(
-            "States.Runtime",
-            f"The ToleratedFailureCountPath field refers to value {_quoted(value)} which is not a valid integer: {path.text}",
-        )
-    if value < 0:
-        raise StatesError("States.Runtime", "ToleratedFailureCount cannot be negative.")
-    return value
+    return _select_count(path, "ToleratedFailureCount", effective, context, variables)
 
 
 def _tolerated_percentage(state, effective, context, variables, scope) -> float | None:
@@ -333,6 +317,19 @@ def _tolerated_percentage(state, effective, context, variables, scope) -> float 
     if not 0 <= value <= 100 or math.isnan(value):
         raise StatesError("States.Runtime", "ToleratedFailurePercentage must be between 0 and 100.")
     return float(value)
+
+
+def _select_count(path, field_name: str, value, context, variables) -> int:
+    """Read a non-negative integer through a `<field_name>Path`, with AWS's States.Runtime messages."""
+    selected = _select(path, value, context, variables)
+    if isinstance(selected, bool) or not isinstance(selected, int):
+        raise StatesError(
+            "States.Runtime",
+            f"The {field_name}Path field refers to value {_quoted(selected)} which is not a valid integer: {path.text}",
+        )
+    if selected < 0:
+        raise StatesError("States.Runtime", f"{field_name} cannot be negative.")
+    return selected
 
 
 def _select(path, value, context, variables):
