@@ -3,7 +3,7 @@
 Templates are read with cfn-flip's YAML loader, which turns the short forms of
 intrinsic functions (``!GetAtt Fn.Arn``, ``!Ref X``, ``!Sub ...``) into their
 long JSON forms (``{"Fn::GetAtt": ["Fn", "Arn"]}``), so the rest of heaviside
-sees a template exactly as CloudFormation and the SAM translator do: plain
+receives a template exactly as CloudFormation and the SAM translator do: plain
 dicts, lists and scalars. cfn-flip is a CLI dependency; nothing in a Lambda
 imports this module.
 """

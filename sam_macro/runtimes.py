@@ -42,7 +42,7 @@ def cannot_load_jsonata(runtime: Any) -> bool:
 def jsonata_engine_import_error() -> str | None:
     """Import the JSONata engine here; return the import error's message, or None when it loads.
 
-    In the deployed macro function this tells whether the runtime layer it
+    In the deployed macro function this shows whether the runtime layer it
     runs with (the layer the invokers get) was built with the engine.
     """
     try:

@@ -28,8 +28,8 @@ def _modules_importing_corpus_paths() -> list[str]:
     # These modules read the corpus while they are collected, so they cannot
     # be skipped test by test.
     marker = "from tests.conftest import"
-    here = Path(__file__).parent
-    return [path.name for path in sorted(here.glob("test_*.py")) if marker in path.read_text(encoding="utf-8")]
+    tests_dir = Path(__file__).parent
+    return [path.name for path in sorted(tests_dir.glob("test_*.py")) if marker in path.read_text(encoding="utf-8")]
 
 
 collect_ignore = [] if CORPUS_AVAILABLE else _modules_importing_corpus_paths()

@@ -22,7 +22,7 @@ class Problem:
 
     `path` is the JSON path of the offending field (``$.States.Wait.Seconds``),
     `code` is AWS's diagnostic code where it has one (``SCHEMA_VALIDATION_FAILED``,
-    ``MISSING_TRANSITION_TARGET``), and `message` says what to change.
+    ``MISSING_TRANSITION_TARGET``), and `message` describes the change that fixes it.
     """
 
     path: str

@@ -71,11 +71,11 @@ def main(args: argparse.Namespace) -> int:
         return 2
 
     if args.feature:
-        wanted = set(args.feature)
-        cases = [case for case in cases if wanted.intersection(case.features)]
+        requested_features = set(args.feature)
+        cases = [case for case in cases if requested_features.intersection(case.features)]
         if not cases:
             print(
-                f"heaviside conformance: no case has the feature {', '.join(sorted(wanted))}; "
+                f"heaviside conformance: no case has the feature {', '.join(sorted(requested_features))}; "
                 "feature tags are listed in each case file's 'features'",
                 file=sys.stderr,
             )

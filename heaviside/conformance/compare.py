@@ -24,7 +24,7 @@ recorded as `["<uuid:N>"]` also becomes the member's name, so both forms match.
 
 The comparison is structural. Inside an expected string, a token `<...>`
 (such as `<uuid:1>` or `<ArnPart_0idx>`) and each of the case's
-`runtime_value_placeholders` match any text. Strict mode (the default) tells
+`runtime_value_placeholders` match any text. Strict mode (the default) distinguishes
 an integer from a float of equal value; lenient mode treats them as equal,
 compares strings that hold JSON documents as parsed JSON, and ignores
 `stackTrace` in Lambda error payloads.

@@ -29,10 +29,10 @@ DEFAULT_ACCOUNT = "111111111111"
 def handler_result_as_json(result: Any) -> Any:
     """Return a handler's result as Lambda delivers it.
 
-    Bytes are parsed as JSON text when they are JSON, and kept as text
-    otherwise; any other value goes through a JSON round trip, so the result
-    shares nothing with the handler's objects. Raises TypeError or ValueError
-    for a value that is not JSON, which drivers report as Runtime.MarshalError.
+    Bytes are parsed as JSON text when they are JSON and kept as text
+    otherwise. Any other value goes through a JSON round trip, so the result
+    shares nothing with the handler's objects. A value that is not JSON raises
+    TypeError or ValueError, which drivers report as Runtime.MarshalError.
     """
     if isinstance(result, (bytes, bytearray)):
         text = bytes(result).decode("utf-8", errors="replace")

@@ -1,7 +1,7 @@
-"""What running one state produces, before it becomes actions.
+"""Outcomes of running one state, before they become actions.
 
-These are created once per state entered, so they are plain slotted
-dataclasses: a frozen dataclass's `__init__` costs several times more.
+One is created per state entered, so they are plain slotted dataclasses,
+because a frozen dataclass's `__init__` costs several times more.
 """
 
 from __future__ import annotations
