@@ -68,3 +68,24 @@ def test_known_failures_are_not_skipped():
 def test_every_behaviour_code_has_a_fake():
     codes = {code for case in CASES for code in (case.behaviours or {}).values()}
     assert codes - set(BEHAVIOURS) == set()
+
+
+def _traced_run(*args, **kwargs):
+    """`heaviside.local.run` with an observer, which makes the runner dispatch every Task as an action."""
+    from heaviside.local import run
+
+    return run(*args, observe=lambda record: None, **kwargs)
+
+
+def dispatched_task_parameters():
+    for parameter in case_parameters():
+        case = parameter.values[0]
+        if "Task" in case.features:
+            yield parameter
+
+
+@pytest.mark.parametrize("case", list(dispatched_task_parameters()))
+def test_task_case_with_dispatched_tasks(case):
+    """Untraced runs call Task handlers inline within the engine; this runs the same cases the other way."""
+    result = run_case(case, RunOptions(), executor=_traced_run)
+    assert result.verdict == PASSED, result.difference

@@ -25,8 +25,9 @@ from types import MappingProxyType
 from typing import Any, Callable
 
 from heaviside.asl.model import ABSENT
-from heaviside.engine import io
-from heaviside.engine.outcomes import Finished, Transition
+from heaviside.engine import io, lambda_tasks
+from heaviside.engine.events import TaskSucceeded
+from heaviside.engine.outcomes import Finished, Resume, Transition
 
 # Steps pass these as the context object and the variables. A path that
 # reads either one finds nothing and raises, so the general path takes over.
@@ -53,13 +54,42 @@ def compile_steps(states: dict) -> dict[str, Step]:
     return steps
 
 
-def run_fast(run, transition: Transition, steps: dict[str, Step]) -> Transition | Finished:
+class TaskStep:
+    """A Task state run through the driver's inline calls (see `InlineTasks` in the interpreter).
+
+    ``prepare(state_input) -> (function, payload)`` gives the call, and
+    ``finish(state_input, input_size, event) -> (output, next state name,
+    output size)`` shapes a `TaskSucceeded` into the output as `step` does.
+    When `finish` raises, the general path applies the same event again,
+    which is safe because `finish` changes nothing.
+    """
+
+    __slots__ = ("prepare", "finish")
+
+    def __init__(self, prepare: Callable, finish: Callable):
+        self.prepare = prepare
+        self.finish = finish
+
+
+def compile_task_steps(states: dict) -> dict[str, TaskStep]:
+    """Return a `TaskStep` for each compiled Task state that can take the fast path, by state name."""
+    steps = {}
+    for name, compiled in states.items():
+        if compiled.type == "Task":
+            step = _task_step(compiled)
+            if step is not None:
+                steps[name] = step
+    return steps
+
+
+def run_fast(run, transition: Transition, steps: dict[str, Step]) -> Transition | Finished | Resume:
     """Run states from `transition` while they have steps; return where the general path continues.
 
-    The result is a `Finished` when an end state was reached, else a
-    `Transition` to the first state without a step, to a state whose step
-    raised, or to the state at which the history event limit applies. It is
-    `transition` itself when no state ran.
+    The result is a `Finished` when an end state was reached, a `Resume`
+    when a Task's inline call did not succeed (or its result needs the
+    general path), else a `Transition` to the first state without a step, to
+    a state whose step raised, or to the state at which the history event
+    limit applies. It is `transition` itself when no state ran.
     """
     cursor = transition.cursor
     state_name = cursor.state
@@ -70,31 +100,69 @@ def run_fast(run, transition: Transition, steps: dict[str, Step]) -> Transition 
     value = transition.output
     size = None
     event_id = cursor.event_id
+    entered_event_id = cursor.entered_event_id
+    entered_at = run.now
     transitions = cursor.transitions
     max_events = run.max_events
     on_enter = run.on_enter
     states = run.program.states
     while step is not None and event_id < max_events:
-        try:
-            output, target, size = step(value, size)
-        except Exception:  # the general path runs the state again and reports the error
-            break
-        if on_enter is not None:
-            on_enter(state_name, states[state_name].type)
-        event_id += 1
-        transitions += 1
+        if type(step) is TaskStep:
+            try:
+                function, payload = step.prepare(value)
+            except Exception:  # the general path runs the state again and reports the error
+                break
+            if on_enter is not None:
+                on_enter(state_name, "Task")
+            entered_event_id = event_id = event_id + 1
+            transitions += 1
+            entered_at = run.now
+            event = run.call_inline(function, payload, state_name)
+            # TaskScheduled and TaskStarted follow the state's entry.
+            event_id += 2
+            finished = False
+            if type(event) is TaskSucceeded:
+                try:
+                    output, target, size = step.finish(value, size, event)
+                    finished = True
+                except Exception:  # the general path applies the event again and reports the error
+                    pass
+            if not finished:
+                waiting = cursor.with_changes(
+                    state=state_name,
+                    entered=run.text_of(entered_at),
+                    entered_event_id=entered_event_id,
+                    event_id=event_id,
+                    retries=(),
+                    input=value,
+                    transitions=transitions,
+                )
+                return Resume(waiting, event)
+            # The TaskSucceeded event.
+            event_id += 1
+        else:
+            try:
+                output, target, size = step(value, size)
+            except Exception:  # the general path runs the state again and reports the error
+                break
+            if on_enter is not None:
+                on_enter(state_name, states[state_name].type)
+            entered_event_id = event_id = event_id + 1
+            transitions += 1
+            entered_at = run.now
         if target is None:
-            # As the general path leaves an end state: entered, then one more event.
+            # As the general path leaves an end state: one more event.
             ended = cursor.with_changes(
                 state=state_name,
-                entered=run.now_text,
-                entered_event_id=event_id,
+                entered=run.text_of(entered_at),
+                entered_event_id=entered_event_id,
                 event_id=event_id + 1,
                 retries=(),
                 input=None,
                 transitions=transitions,
             )
             return Finished(ended, output)
+        # The state's exit.
         event_id += 1
         state_name = target
         value = output
@@ -102,6 +170,7 @@ def run_fast(run, transition: Transition, steps: dict[str, Step]) -> Transition 
 
     if transitions == cursor.transitions:
         return transition
+    # The general path enters `state_name` next, with the current time.
     moved = cursor.with_changes(
         state=state_name,
         entered=run.now_text,
@@ -209,23 +278,13 @@ def _identity(value: Any) -> Any:
 
 def _pass_step(compiled) -> Step:
     select_input = _selector(compiled.input_path)
-    select_output = _selector(compiled.output_path)
     # Comparing with `_identity` is cheaper than calling it, once per state.
     selects_input = select_input is not _identity
-    selects_output = select_output is not _identity
     parameters = compiled.parameters
     parameters_bound = None if parameters is None else _template_size_bound(parameters.template)
     fixed_result = compiled.result
     fixed_size = None if fixed_result is ABSENT else io.json_size(fixed_result)
-    result_path = compiled.result_path
-    discards_result = compiled.discards_result
-    replaces_input = result_path is None or result_path.text == "$"
-    # Placing a result adds at most the result and, per path step, the key
-    # (at most 6 bytes per character once escaped), its quotes, colon and
-    # comma, and braces for a created object.
-    placing_overhead = 0 if replaces_input else 12 * len(result_path.text) + 8
-    output_is_empty = compiled.output_path is None
-    name = compiled.name
+    shape_output = _output_shaper(compiled)
     target = compiled.next
 
     def pass_step(raw_input: Any, input_size: int | None) -> tuple[Any, str | None, int | None]:
@@ -238,7 +297,82 @@ def _pass_step(compiled) -> Step:
             result, result_size = effective, parameters_bound(effective)
         else:
             result, result_size = effective, None
-        # As io.place_result does, without the call.
+        output, bound = shape_output(raw_input, input_size, result, result_size)
+        return output, target, bound
+
+    return pass_step
+
+
+def _task_step(compiled) -> TaskStep | None:
+    """Return the `TaskStep` of a JSONPath Task, or None when it needs the general path.
+
+    A Task with TimeoutSeconds or TimeoutSecondsPath keeps the general path,
+    because only the driver can enforce a timeout. Retry and Catch do not
+    matter here: they apply to failures, which the general path handles.
+    """
+    if compiled.jsonata or compiled.assign is not None:
+        return None
+    fields = compiled.fields
+    if fields.get("timeout_seconds") is not None or fields.get("timeout_seconds_path") is not None:
+        return None
+    if _may_read_context_or_variables(compiled.state):
+        return None
+    select_input = _selector(compiled.input_path)
+    selects_input = select_input is not _identity
+    parameters = compiled.parameters
+    result_selector = compiled.result_selector
+    selector_bound = None if result_selector is None else _template_size_bound(result_selector.template)
+    shapes_result = lambda_tasks.is_lambda_invoke(fields["resource"])
+    result_label = lambda_tasks.result_label(compiled)
+    shape_output = _output_shaper(compiled)
+    target = compiled.next
+
+    def prepare(raw_input: Any) -> tuple[str, Any]:
+        effective = select_input(raw_input) if selects_input else raw_input
+        if parameters is not None:
+            effective = parameters.evaluate(effective, _NO_CONTEXT, _NO_VARIABLES)
+        return lambda_tasks.invocation(compiled, effective)
+
+    def finish(raw_input: Any, input_size: int | None, event) -> tuple[Any, str | None, int]:
+        result = event.result
+        result_size = event.size
+        if shapes_result:
+            result = lambda_tasks.shape_result(compiled, result, event.request_id)
+            result_size = None
+        if result_size is None or result_size > io.MAX_STATE_DATA_BYTES:
+            result_size = io.json_size(result)
+            if result_size > io.MAX_STATE_DATA_BYTES:
+                io.check_result_size(result_label, result)
+        if result_selector is not None:
+            result = result_selector.evaluate(result, _NO_CONTEXT, _NO_VARIABLES)
+            result_size = None if selector_bound is None else selector_bound(result)
+        output, output_size = shape_output(raw_input, input_size, result, result_size)
+        return output, target, output_size
+
+    return TaskStep(prepare, finish)
+
+
+def _output_shaper(compiled) -> Callable[[Any, "int | None", Any, "int | None"], tuple[Any, int]]:
+    """Return ``shape(raw_input, input_size, result, result_size) -> (output, output_size)`` for a state.
+
+    It applies ResultPath and OutputPath, as `io.place_result` and
+    `io.select` do, and returns an upper bound of the output's size, raising
+    States.DataLimitExceeded when the output is over the limit. Sizes are
+    upper bounds in bytes, None when unknown.
+    """
+    select_output = _selector(compiled.output_path)
+    selects_output = select_output is not _identity
+    result_path = compiled.result_path
+    discards_result = compiled.discards_result
+    replaces_input = result_path is None or result_path.text == "$"
+    # Placing a result adds at most the result and, per path step, the key
+    # (at most 6 bytes per character once escaped), its quotes, colon and
+    # comma, and braces for a created object.
+    placing_overhead = 0 if replaces_input else 12 * len(result_path.text) + 8
+    output_is_empty = compiled.output_path is None
+    name = compiled.name
+
+    def shape(raw_input: Any, input_size: int | None, result: Any, result_size: int | None) -> tuple[Any, int]:
         if discards_result:
             output = raw_input
         elif replaces_input:
@@ -248,7 +382,7 @@ def _pass_step(compiled) -> Step:
         if selects_output:
             output = select_output(output)
 
-        # An upper bound of the output's size; selecting with OutputPath only shrinks it.
+        # Selecting with OutputPath only shrinks the output.
         if output_is_empty:
             bound = 2
         elif discards_result:
@@ -265,9 +399,9 @@ def _pass_step(compiled) -> Step:
             bound = io.json_size(output)
             if bound > io.MAX_STATE_DATA_BYTES:
                 io.check_result_size(name, output)
-        return output, target, bound
+        return output, bound
 
-    return pass_step
+    return shape
 
 
 def _choice_step(compiled) -> Step:

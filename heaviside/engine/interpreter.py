@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from heaviside.asl.errors import StatesError
 from heaviside.engine import fast_path, lambda_tasks
 from heaviside.engine import states as state_types
-from heaviside.engine.actions import Action, Arrive, Fail, Succeed, TimedOut
+from heaviside.engine.actions import Action, Arrive, DispatchTask, Fail, Succeed, TimedOut
 from heaviside.engine.context import ExecutionInfo, format_time
 from heaviside.engine.cursor import Cursor
 from heaviside.engine.errors import EngineError
@@ -31,7 +31,7 @@ from heaviside.engine.events import (
     TaskFailed,
     TaskSucceeded,
 )
-from heaviside.engine.outcomes import Finished, StateFailure, Transition
+from heaviside.engine.outcomes import Finished, Resume, StateFailure, Transition
 from heaviside.engine.program import Program
 from heaviside.engine.retry import handle_failure
 
@@ -50,12 +50,26 @@ MAX_EXPRESS_EVENTS = 1_000_000
 StateObserver = Callable[[str, str], None]
 
 
+class InlineTasks(Protocol):
+    """The driver's interface, passed as `inline`, for calling Task functions on its thread within an engine call."""
+
+    def invoke(self, function: str, payload: Any, state: str) -> Event:
+        """Call `function` with `payload` for the Task `state` and return its outcome as an event."""
+
+    def now(self) -> datetime:
+        """Return the time now, read after each call."""
+
+
 def start(
-    program: Program, execution: ExecutionInfo, now: datetime, *, on_enter: StateObserver | None = None
+    program: Program,
+    execution: ExecutionInfo,
+    now: datetime,
+    *,
+    on_enter: StateObserver | None = None,
+    inline: InlineTasks | None = None,
 ) -> list[Action]:
     """Begin `execution` at the definition's StartAt state."""
-    cursor = Cursor(state=program.start_at)
-    return Run(program, execution, now, on_enter).run_from(cursor, execution.input)
+    return Run(program, execution, now, on_enter, inline).run_from(program.start_cursor, execution.input)
 
 
 def advance(
@@ -66,9 +80,10 @@ def advance(
     now: datetime,
     *,
     on_enter: StateObserver | None = None,
+    inline: InlineTasks | None = None,
 ) -> list[Action]:
     """Continue the thread at `cursor` after `event` (see the package docstring)."""
-    run = Run(program, execution, now, on_enter)
+    run = Run(program, execution, now, on_enter, inline)
     if run.deadline_passed():
         return [TimedOut()]
     if isinstance(event, Enter):
@@ -107,14 +122,38 @@ def _check_event_fits(state, event: Event) -> None:
 class Run:
     """The execution-wide values of one engine call: program, execution and the time now."""
 
-    def __init__(self, program: Program, execution: ExecutionInfo, now: datetime, on_enter: StateObserver | None = None):
+    def __init__(
+        self,
+        program: Program,
+        execution: ExecutionInfo,
+        now: datetime,
+        on_enter: StateObserver | None = None,
+        inline: InlineTasks | None = None,
+    ):
         self.program = program
         self.execution = execution
         self.now = now
         self.on_enter = on_enter
-        self.now_text = format_time(now)
+        # A Task call may run past an execution deadline, which only the driver can enforce.
+        self.inline = inline if not program.timeout_seconds else None
+        self._now_text: str | None = None
         self.context: dict | None = None
         self.context_key: tuple | None = None
+
+    @property
+    def now_text(self) -> str:
+        """`now` as the context object shows times, formatted once per value of `now`."""
+        text = self._now_text
+        if text is None:
+            text = self._now_text = format_time(self.now)
+        return text
+
+    def call_inline(self, function: str, payload: Any, state: str) -> Event:
+        """Call a Task's function through the driver's `inline` and move `now` past the call."""
+        event = self.inline.invoke(function, payload, state)
+        self.now = self.inline.now()
+        self._now_text = None
+        return event
 
     def deadline_passed(self) -> bool:
         timeout = self.program.timeout_seconds
@@ -137,7 +176,13 @@ class Run:
         """Return the program's fast steps, or none while debug logging shows every state entered."""
         if logger.isEnabledFor(logging.DEBUG):
             return {}
+        if self.inline is not None:
+            return self.program.inline_steps
         return self.program.fast_steps
+
+    def text_of(self, moment: datetime) -> str:
+        """Format `moment` as the context object shows times."""
+        return self.now_text if moment is self.now else format_time(moment)
 
     def follow(self, cursor: Cursor, outcome) -> list[Action]:
         """Turn an outcome into actions, entering further states while the outcome is a transition."""
@@ -145,6 +190,9 @@ class Run:
         while True:
             if steps and isinstance(outcome, Transition) and outcome.cursor.state in steps:
                 outcome = fast_path.run_fast(self, outcome, steps)
+            if isinstance(outcome, Resume):
+                outcome = self.resume(outcome.cursor, self.program.state(outcome.cursor.state), outcome.event)
+                continue
             if isinstance(outcome, Transition):
                 if outcome.cursor.event_id >= self.max_events:
                     return [self.fail(outcome.cursor, *self.history_limit_error())]
@@ -155,6 +203,12 @@ class Run:
                 return [self.finish(outcome.cursor, outcome.output)]
             if isinstance(outcome, StateFailure):
                 return [self.fail(outcome.cursor, outcome.error, outcome.cause)]
+            if self.inline is not None and len(outcome) == 1:
+                action = outcome[0]
+                if type(action) is DispatchTask and action.timeout_seconds is None:
+                    event = self.call_inline(action.function, action.payload, action.state)
+                    outcome = Resume(action.cursor, event)
+                    continue
             return outcome
 
     @property

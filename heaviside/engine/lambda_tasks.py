@@ -30,17 +30,90 @@ def handler_result_as_json(result: Any) -> Any:
     """Return a handler's result as Lambda delivers it.
 
     Bytes are parsed as JSON text when they are JSON and kept as text
-    otherwise. Any other value goes through a JSON round trip, so the result
-    shares nothing with the handler's objects. A value that is not JSON raises
-    TypeError or ValueError, which drivers report as Runtime.MarshalError.
+    otherwise. Any other value is copied as a JSON round trip would copy it,
+    so the result shares nothing with the handler's objects. A value that is
+    not JSON raises TypeError or ValueError, which drivers report as
+    Runtime.MarshalError.
+    """
+    return handler_result_with_size(result)[0]
+
+
+def handler_result_with_size(result: Any) -> tuple[Any, int | None]:
+    """Return `handler_result_as_json(result)` and an upper bound of its size as JSON, in bytes.
+
+    The bound is None for bytes. Values made only of dict, list, str, int,
+    float, bool and None are copied by a walk that also bounds their size.
+    Anything else (tuples, subclasses, circular or very deep values) takes
+    the JSON round trip, which raises the errors Lambda's runtime raises.
     """
     if isinstance(result, (bytes, bytearray)):
         text = bytes(result).decode("utf-8", errors="replace")
         try:
-            return json.loads(text)
+            return json.loads(text), None
         except ValueError:
-            return text
-    return json.loads(json.dumps(result))
+            return text, None
+    try:
+        return _copy_json(result)
+    except Exception:  # not plain JSON data: the round trip converts it or raises Lambda's error
+        text = json.dumps(result)
+        return json.loads(text), len(text.encode("utf-8"))
+
+
+# Integers in this range print in at most 20 characters.
+_SHORT_INT = 10**19
+
+
+def _copy_json(value: Any) -> tuple[Any, int]:
+    """Copy plain JSON data and bound its compact UTF-8 JSON size; raise TypeError on anything else.
+
+    A string character takes at most 6 bytes (an escape such as ``\u001f``),
+    and a float at most 24 characters (``-1.2345678901234567e-300``).
+    Strings and short integers inside objects and arrays are handled in the
+    loop, without a call, because they are most of the values.
+    """
+    kind = type(value)
+    if kind is dict:
+        copy = {}
+        size = 2
+        for key, item in value.items():
+            if type(key) is not str:
+                raise TypeError("a key that is not a string")
+            item_kind = type(item)
+            if item_kind is str:
+                copy[key] = item
+                size += 6 * (len(key) + len(item)) + 8
+            elif item_kind is int and -_SHORT_INT < item < _SHORT_INT:
+                copy[key] = item
+                size += 6 * len(key) + 24
+            else:
+                copy[key], item_size = _copy_json(item)
+                size += 6 * len(key) + 4 + item_size
+        return copy, size
+    if kind is list:
+        items = []
+        size = 2
+        for item in value:
+            item_kind = type(item)
+            if item_kind is str:
+                items.append(item)
+                size += 6 * len(item) + 3
+            elif item_kind is int and -_SHORT_INT < item < _SHORT_INT:
+                items.append(item)
+                size += 21
+            else:
+                copied, item_size = _copy_json(item)
+                items.append(copied)
+                size += item_size + 1
+        return items, size
+    if kind is str:
+        return value, 6 * len(value) + 2
+    if kind is int:
+        return value, 20 if -_SHORT_INT < value < _SHORT_INT else len(str(value))
+    if value is None or kind is bool:
+        return value, 5
+    if kind is float:
+        return value, 24
+    raise TypeError(f"a value of type {kind.__name__}")
 
 
 def is_lambda_invoke(resource: str) -> bool:

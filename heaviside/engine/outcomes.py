@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from heaviside.engine.cursor import Cursor
+from heaviside.engine.events import Event
 
 
 @dataclass(slots=True)
@@ -35,3 +36,14 @@ class StateFailure:
     cursor: Cursor
     error: str | None
     cause: str | None
+
+
+@dataclass(slots=True)
+class Resume:
+    """The state at `cursor` waited for `event`, which has already happened: apply it next.
+
+    A Task whose function the driver ran inline (see `InlineTasks`) ends so.
+    """
+
+    cursor: Cursor
+    event: Event

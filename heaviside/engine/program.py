@@ -15,6 +15,7 @@ from typing import Any
 from heaviside.asl import model
 from heaviside.asl.model import ABSENT, Definition, State, StateMachineBody
 from heaviside.engine import compilers, fast_path
+from heaviside.engine.cursor import Cursor
 
 
 @dataclass
@@ -74,10 +75,14 @@ class Program:
     def __init__(self, definition: Definition):
         self.definition = definition
         self.start_at = definition.start_at
+        # Where every execution starts; cursors are immutable, so one serves all.
+        self.start_cursor = Cursor(state=definition.start_at)
         self.timeout_seconds = definition.timeout_seconds
         self.states: dict[str, CompiledState] = {}
         self._compile_body(definition)
         self.fast_steps = fast_path.compile_steps(self.states)
+        # With a driver's inline calls, Task states take the fast path too.
+        self.inline_steps = {**self.fast_steps, **fast_path.compile_task_steps(self.states)}
 
     def state(self, name: str) -> CompiledState:
         return self.states[name]

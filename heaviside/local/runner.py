@@ -49,7 +49,7 @@ from heaviside.engine import (
     compile_program,
     start,
 )
-from heaviside.engine.lambda_tasks import handler_result_as_json
+from heaviside.engine.lambda_tasks import handler_result_with_size
 from heaviside.local.trace import TraceRecord, Tracer
 
 logger = logging.getLogger(__name__)
@@ -132,16 +132,29 @@ def _load(definition: Any) -> Definition:
 
 
 class ScaledClock:
-    """The execution's clock: real elapsed time divided by the time scale."""
+    """The execution's clock: real elapsed time divided by the time scale.
+
+    `now()` runs after every Task call, so within half a millisecond of
+    execution time it returns the moment it computed last. The context
+    object shows milliseconds, and the time never goes backwards.
+    """
 
     def __init__(self, time_scale: float):
         self.time_scale = time_scale
         self.start = datetime.now(timezone.utc)
         self._origin = time.monotonic()
+        self._reuse_seconds = 0.0005 * time_scale
+        self._last_reading = self._origin
+        self._last_now = self.start
 
     def now(self) -> datetime:
-        elapsed = (time.monotonic() - self._origin) / self.time_scale
-        return self.start + timedelta(seconds=elapsed)
+        reading = time.monotonic()
+        if reading - self._last_reading < self._reuse_seconds:
+            return self._last_now
+        moment = self.start + timedelta(seconds=(reading - self._origin) / self.time_scale)
+        self._last_reading = reading
+        self._last_now = moment
+        return moment
 
     def real_seconds_until(self, moment: datetime) -> float:
         return max(0.0, (moment - self.now()).total_seconds() * self.time_scale)
@@ -200,11 +213,13 @@ class _Runner:
     def __init__(self, model, functions, time_scale, names, execution_type, trace, observe=None):
         self.program = compile_program(model)
         self.functions = dict(functions)
+        # Function name or ARN -> (handler or None, bare function name).
+        self.resolved: dict[str, tuple[Callable | None, str]] = {}
         self.time_scale = time_scale
         self.names = names
         self.execution_type = execution_type
         self.clock = ScaledClock(time_scale)
-        self.events: queue.Queue = queue.Queue()
+        self.events: queue.SimpleQueue = queue.SimpleQueue()
         # Events of handlers run inline on this thread; `_step` takes these first.
         self.inline_events: deque = deque()
         self.pool: ThreadPoolExecutor | None = None
@@ -227,7 +242,9 @@ class _Runner:
         self.deadline = deadline
 
         try:
-            self._perform(start(self.program, execution, self.clock.now(), on_enter=self.on_enter))
+            self._perform(
+                start(self.program, execution, self.clock.now(), on_enter=self.on_enter, inline=self._inline_tasks())
+            )
             while self.outcome is None:
                 self._step(deadline)
         finally:
@@ -241,11 +258,11 @@ class _Runner:
 
     def _execution_info(self, execution_input: Any) -> ExecutionInfo:
         machine_name = self.names.get("state_machine") or DEFAULT_STATE_MACHINE_NAME
-        execution_name = self.names.get("execution") or str(uuid.uuid4())
+        execution_name = self.names.get("execution") or _new_id()
         role_arn = self.names.get("role_arn") or DEFAULT_ROLE_ARN
         machine_arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{machine_name}"
         if self.execution_type == "EXPRESS":
-            execution_arn = f"arn:aws:states:{REGION}:{ACCOUNT}:express:{machine_name}:{execution_name}:{uuid.uuid4()}"
+            execution_arn = f"arn:aws:states:{REGION}:{ACCOUNT}:express:{machine_name}:{execution_name}:{_new_id()}"
         else:
             execution_arn = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{machine_name}:{execution_name}"
         return ExecutionInfo(
@@ -287,7 +304,15 @@ class _Runner:
     def _advance(self, cursor: Cursor, event: Any) -> None:
         if self.tracer is not None:
             self.tracer.advancing(cursor, event)
-        actions = advance(self.program, self.execution, cursor, event, self.clock.now(), on_enter=self.on_enter)
+        actions = advance(
+            self.program,
+            self.execution,
+            cursor,
+            event,
+            self.clock.now(),
+            on_enter=self.on_enter,
+            inline=self._inline_tasks(),
+        )
         if self.tracer is not None:
             self.tracer.advanced(actions)
         self._perform(actions)
@@ -313,6 +338,39 @@ class _Runner:
     def _schedule(self, due: datetime, cursor: Cursor, event: Any, token: int | None = None) -> None:
         heapq.heappush(self.timers, _Timer(due, next(self.sequence), cursor, event, token))
 
+    def _inline_tasks(self) -> "_Runner | None":
+        """Return this runner as the engine's `inline` when Tasks may run on this thread within an engine call.
+
+        That is so when the engine call is the only thing going on (see
+        `_runs_inline`) and no tracer watches: a trace record comes from
+        each event the engine receives, and inline calls bypass them.
+        """
+        if (
+            self.tracer is None
+            and self.deadline is None
+            and not self.joins
+            and not self.tasks
+            and not self.timers
+            and not self.inline_events
+            and self.events.empty()
+        ):
+            return self
+        return None
+
+    def invoke(self, function: str, payload: Any, state: str) -> Any:
+        """Call a Task's function on this thread and return the engine event (the engine's `InlineTasks`)."""
+        request_id = _new_id()
+        handler, name = self._resolve(function)
+        if handler is None:
+            logger.info("execution %s: function %s for state %s not found", self.execution.id, function, state)
+            return FunctionNotFound(function, request_id)
+        context = LambdaContext(name, request_id, None, self.time_scale)
+        logger.info("execution %s: invoking %s for state %s", self.execution.id, function, state)
+        return self._invoke(handler, function, state, payload, context)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
     def _runs_inline(self, action: DispatchTask, alone: bool) -> bool:
         """Return whether the Task of `action` may run on this thread, blocking the runner until it returns.
 
@@ -337,7 +395,7 @@ class _Runner:
         inline = self._runs_inline(action, alone)
         token = next(self.task_tokens)
         self.tasks[token] = True
-        request_id = str(uuid.uuid4())
+        request_id = _new_id()
         handler = self._find_function(action.function)
         if handler is None:
             logger.info(
@@ -355,7 +413,8 @@ class _Runner:
         context = LambdaContext(name, request_id, real_deadline, self.time_scale)
         logger.info("execution %s: invoking %s for state %s", self.execution.id, action.function, action.state)
         if inline:
-            self.inline_events.append((action.cursor, self._invoke(handler, action, context)))
+            event = self._invoke(handler, action.function, action.state, action.payload, context)
+            self.inline_events.append((action.cursor, event))
             self.tasks.pop(token, None)
             return
         if self.pool is None:
@@ -364,20 +423,20 @@ class _Runner:
 
     def _invoke_and_report(self, token: int, handler: Callable, action: DispatchTask, context: LambdaContext) -> None:
         """Run a Task's handler on a pool thread and queue its event, unless the Task timed out meanwhile."""
-        event = self._invoke(handler, action, context)
+        event = self._invoke(handler, action.function, action.state, action.payload, context)
         if self.tasks.pop(token, False):
             self.events.put((action.cursor, event))
 
-    def _invoke(self, handler: Callable, action: DispatchTask, context: LambdaContext) -> Any:
+    def _invoke(self, handler: Callable, function: str, state: str, payload: Any, context: LambdaContext) -> Any:
         """Call a Task's handler and return the engine event for its result or its exception."""
         try:
-            result = handler(action.payload, context)
+            result = handler(payload, context)
         except Exception as error:  # the handler's own failure becomes the Task's error
             logger.info(
                 "execution %s: function %s for state %s raised %s: %s",
                 self.execution.id,
-                action.function,
-                action.state,
+                function,
+                state,
                 type(error).__name__,
                 error,
             )
@@ -385,6 +444,13 @@ class _Runner:
         else:
             event = _result_event(result, context.aws_request_id)
         return event
+
+    def _resolve(self, function: str) -> tuple[Callable | None, str]:
+        """Return the handler of `function` (None when there is none) and the bare function name, remembered."""
+        resolved = self.resolved.get(function)
+        if resolved is None:
+            resolved = self.resolved[function] = (self._find_function(function), _function_name(function))
+        return resolved
 
     def _find_function(self, function: str) -> Callable | None:
         if function in self.functions:
@@ -443,6 +509,17 @@ class _Runner:
             self._start_child(join)
 
 
+# Request ids and execution names: a random prefix per process and a counter,
+# in the layout of a UUID. They are unique within the process, and a process
+# that restarts draws a new prefix; uuid4() per call costs more than a hop.
+_ID_PREFIX = str(uuid.uuid4())[:24]
+_id_counter = itertools.count(1)
+
+
+def _new_id() -> str:
+    return f"{_ID_PREFIX}{next(_id_counter):012x}"
+
+
 def _function_name(function: str) -> str:
     """Return the bare function name of a name, partial ARN or ARN (with or without a qualifier)."""
     parts = function.split(":")
@@ -456,7 +533,8 @@ def _function_name(function: str) -> str:
 def _result_event(result: Any, request_id: str) -> Any:
     """Return the event for a handler's return value, failing as Lambda does when it is not JSON."""
     try:
-        return TaskSucceeded(handler_result_as_json(result), request_id)
+        value, size = handler_result_with_size(result)
+        return TaskSucceeded(value, request_id, size)
     except (TypeError, ValueError) as error:
         payload = {
             "errorMessage": f"Unable to marshal response: {error}",
