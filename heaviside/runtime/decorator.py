@@ -15,7 +15,6 @@ import contextvars
 import functools
 import logging
 import threading
-import traceback
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -175,6 +174,9 @@ def error_payload(error: BaseException, request_id: str) -> dict:
 
     The first traceback frame is the caller's own and is left out of ``stackTrace``.
     """
+    # Only a failing handler needs traceback, so a hop that succeeds does not import it.
+    import traceback
+
     frames = traceback.extract_tb(error.__traceback__)[1:]
     return {
         "errorMessage": str(error),

@@ -8,7 +8,6 @@ times as milliseconds since the Unix epoch.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -22,6 +21,10 @@ END_STATUSES = (SUCCEEDED, FAILED, TIMED_OUT, ABORTED)
 
 def definition_digest(text: str | bytes) -> str:
     """Return the SHA-256 hex digest that names a definition in the definition store."""
+    # Imported here because hashlib loads OpenSSL (2 to 3 ms), which only the
+    # stores need, not the import of the task decorator.
+    import hashlib
+
     data = text.encode("utf-8") if isinstance(text, str) else text
     return hashlib.sha256(data).hexdigest()
 
