@@ -17,8 +17,6 @@ from typing import Any
 
 from heaviside.asl.errors import InvalidDefinition, Problem
 from heaviside.asl.model import build_definition
-from heaviside.asl.validate import validate
-from heaviside.asl.validation.report import INVALID_JSON_DESCRIPTION
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +34,10 @@ def load_definition(source: Any):
     listing every problem; a file that cannot be read or parsed gives one
     problem with code INVALID_JSON_DESCRIPTION.
     """
+    # The validator is imported here, not at the top, so that code that only
+    # reads definitions (`read_definition`) does not import it.
+    from heaviside.asl.validate import validate
+
     raw = read_definition(source)
     problems = validate(raw)
     if problems:
@@ -184,6 +186,8 @@ def _reject_constant(name: str) -> Any:
 
 
 def _parse_error(message: str) -> InvalidDefinition:
+    from heaviside.asl.validation.report import INVALID_JSON_DESCRIPTION
+
     return InvalidDefinition([Problem("$", INVALID_JSON_DESCRIPTION, message)])
 
 

@@ -73,6 +73,28 @@ def _new_hop_id() -> str:
     return os.urandom(8).hex()
 
 
+def _compile_stored_definition(text: str):
+    """Compile a definition from the definition store, validating it only if compiling fails.
+
+    The invoker validates a definition before it stores it, so a hop does not
+    validate it again and does not import the validator or, for a JSONPath
+    definition, the JSONata modules. A stored definition that fails to build
+    or compile is validated, so that its problems are raised as
+    `InvalidDefinition` as at a start.
+    """
+    from heaviside.asl.load import read_definition
+    from heaviside.asl.model import build_definition
+
+    raw = read_definition(text)
+    try:
+        return compile_program(build_definition(raw))
+    except Exception:
+        from heaviside.asl.load import load_definition
+
+        load_definition(raw)
+        raise
+
+
 @dataclass
 class ExecutionEnd:
     """The end of an execution: status SUCCEEDED, FAILED or TIMED_OUT, with output or error and cause."""
@@ -140,10 +162,8 @@ class Driver:
             raise RuntimeConfigurationError(
                 "HEAVISIDE_BUCKET is not set; the heaviside runtime needs it to load definitions"
             )
-        from heaviside.asl.load import load_definition
-
         text = self.stores.definitions.get_definition(digest)
-        program = compile_program(load_definition(text))
+        program = _compile_stored_definition(text)
         with self._lock:
             self._programs[digest] = program
         return program

@@ -15,7 +15,6 @@ from typing import Any, Callable
 
 from heaviside.asl.errors import DefinitionSyntaxError
 from heaviside.asl.intrinsics import parse_intrinsic
-from heaviside.asl.jsonata import compile_jsonata
 from heaviside.asl.paths import compile_path, compile_reference_path
 from heaviside.asl.timestamps import parse_timestamp
 from heaviside.asl.validation.report import (
@@ -122,6 +121,9 @@ def check_jsonata_text(report: Report, path: str, value: str, available: frozens
 
     `available` lists the fields of `$states` that the field may read.
     """
+    # Imported here so that validating a JSONPath definition does not import the JSONata modules.
+    from heaviside.asl.jsonata import compile_jsonata
+
     expression = _call(report, path, compile_jsonata, value, f"The JSONata expression {quote(value)} is invalid", INVALID_JSONATA_EXPRESSION)
     unavailable = sorted(set(getattr(expression, "states_fields", ())) - available)
     if unavailable:
