@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from heaviside.asl.errors import DefinitionSyntaxError, StatesError
 from heaviside.asl.json_types import json_type_name as _json_type
@@ -119,10 +119,31 @@ class Path:
     """A compiled JSONPath Path.
 
     `text` is the source text; `is_definite` is False when the path can select
-    several values, in which case `get` always returns a list.
+    several values, in which case `get` always returns a list. `field_names`
+    is the tuple of names of a `$` path made only of field names (`$.a.b`
+    gives ``("a", "b")``, `$` gives ``()``), and None for any other path.
+
+    `get(value, context=None, variables=None)` returns the value this path
+    selects. It raises PathNotFound when a definite path selects nothing, when
+    the variable is not defined, and when a `$` path is applied to a null
+    value (AWS: "Unable to apply Path transformation to null or empty
+    input."). A `$` path of field names gets a `get` specialised for its
+    length (see `_field_getter`); every other path uses `_get`.
     """
 
-    __slots__ = ("text", "is_definite", "_root", "_variable", "_steps", "_names_only", "_merged_names", "_function", "_query")
+    __slots__ = (
+        "text",
+        "is_definite",
+        "field_names",
+        "get",
+        "_root",
+        "_variable",
+        "_steps",
+        "_names_only",
+        "_merged_names",
+        "_function",
+        "_query",
+    )
 
     def __init__(self, text: str, parsed: _ParsedPath):
         self.text = text
@@ -135,17 +156,17 @@ class Path:
         self._merged_names = parsed.merged_names
         self._function = None if parsed.function is None else _FUNCTIONS[parsed.function]
         self._query = None if parsed.is_definite else _compile_query(text, parsed)
+        self.field_names = None
+        self.get = self._get
+        if self._root is _ROOT_VALUE and self._names_only and self._query is None:
+            if self._merged_names is None and self._function is None:
+                self.field_names = self._steps
+                self.get = _field_getter(self._steps, self._get)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.text!r})"
 
-    def get(self, value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> Any:
-        """Return the value this path selects (a list for an indefinite path).
-
-        Raises PathNotFound when a definite path selects nothing, when the
-        variable is not defined, and when a `$` path is applied to a null value
-        (AWS: "Unable to apply Path transformation to null or empty input.").
-        """
+    def _get(self, value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> Any:
         if self._root is _ROOT_VALUE and value is not None:
             root = value
         else:
@@ -241,6 +262,57 @@ class Path:
             f"Filter: [{self._steps[position]}] can only be applied to arrays. "
             f"Current context is: {_json_text(document)}"
         )
+
+
+def _field_getter(names: tuple, checked_get: Callable) -> Callable:
+    """Return a `get` for a `$` path of only field names, such as `$.a.b`.
+
+    Paths run on every transition, so the common lengths read their fields
+    directly. Indexing anything but an object with a name raises TypeError
+    (None included), so every lookup that fails ends in `checked_get`, which
+    raises PathNotFound with Jayway's reason.
+    """
+    if not names:
+
+        def get_root(value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> Any:
+            if value is None:
+                return checked_get(value, context, variables)
+            return value
+
+        return get_root
+
+    if len(names) == 1:
+        (name,) = names
+
+        def get_field(value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> Any:
+            try:
+                return value[name]
+            except (KeyError, TypeError):
+                return checked_get(value, context, variables)
+
+        return get_field
+
+    if len(names) == 2:
+        first, second = names
+
+        def get_nested_field(value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> Any:
+            try:
+                return value[first][second]
+            except (KeyError, TypeError):
+                return checked_get(value, context, variables)
+
+        return get_nested_field
+
+    def get_fields(value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> Any:
+        selected = value
+        try:
+            for name in names:
+                selected = selected[name]
+        except (KeyError, TypeError):
+            return checked_get(value, context, variables)
+        return selected
+
+    return get_fields
 
 
 class ReferencePath(Path):
