@@ -124,3 +124,186 @@ def test_field_path_missing_inner_step_reason():
     error = outcome(compile_path("$.a.b.v").get, {"a": {"c": 1}})
 
     assert error == ("error", "PathNotFound", "$.a.b.v", "Missing property in path $['a']['b']")
+
+
+# -- Choice rules --------------------------------------------------------------
+
+NUMERIC_CONSTANTS = st.sampled_from([0, 1000, -5, 2.5, 1e300, -0.0]) | st.integers(-(2**40), 2**40)
+STRING_CONSTANTS = st.sampled_from(["", "a", "loop", "1000", "é", "\U0001f600"])
+TIMESTAMP_CONSTANTS = st.sampled_from(["2016-03-14T01:59:00Z", "2016-03-14T02:00:00+01:00"])
+CONSTANT_OPERATORS = sorted(COMPARISON_OPERATORS)
+
+
+def _operand_for(operator: str):
+    if operator.startswith("Numeric"):
+        return NUMERIC_CONSTANTS
+    if operator.startswith("String"):
+        return STRING_CONSTANTS
+    if operator.startswith("Timestamp"):
+        return TIMESTAMP_CONSTANTS
+    return st.booleans()
+
+
+comparisons = st.sampled_from(CONSTANT_OPERATORS).flatmap(
+    lambda operator: st.tuples(st.just(operator), _operand_for(operator))
+)
+
+
+def expected_comparison(text: str, operator: str, operand, value):
+    """Evaluate a comparison with a constant operand from the operator table and the path's general `get`."""
+    if value is None:
+        return ("error", "States.Runtime", "States.Runtime: Unable to apply Path transformation to null or empty input.")
+    try:
+        selected = compile_path(text)._get(value)
+    except PathNotFound:
+        return (
+            "error",
+            "States.Runtime",
+            f"States.Runtime: Invalid path '{text}': The choice state's condition path references an invalid value.",
+        )
+    predicate, _check = COMPARISON_OPERATORS[operator]
+    return ("value", predicate(selected, operand))
+
+
+@SETTINGS
+@given(st.sampled_from(FIELD_PATHS), comparisons, INPUTS)
+def test_constant_comparison_matches_operator_table(text, comparison, value):
+    operator, operand = comparison
+    rule = compile_choice_rule({"Variable": text, operator: operand, "Next": "X"})
+
+    actual = outcome(rule.matches, value, {}, {})
+
+    assert same(actual, expected_comparison(text, operator, operand, value))
+
+
+@pytest.mark.parametrize(
+    "selected",
+    [True, False, None, "5", [5], {"v": 5}, 5, 5.0, -0.0, float("nan"), float("inf"), 2**70, 999, 1000, 1001],
+)
+@pytest.mark.parametrize("operator", ["NumericEquals", "NumericLessThan", "NumericGreaterThan", "NumericLessThanEquals", "NumericGreaterThanEquals"])
+def test_numeric_field_rule_on_each_type(operator, selected):
+    rule = compile_choice_rule({"Variable": "$.v", operator: 1000, "Next": "X"})
+    predicate, _check = COMPARISON_OPERATORS[operator]
+
+    assert rule.matches({"v": selected}, {}, {}) is predicate(selected, 1000)
+
+
+def test_numeric_field_rule_with_int_subclass():
+    class Count(int):
+        pass
+
+    rule = compile_choice_rule({"Variable": "$.count", "NumericLessThan": 1000, "Next": "X"})
+
+    assert rule.matches({"count": Count(3)}, {}, {}) is True
+    assert rule.matches({"count": Count(3000)}, {}, {}) is False
+
+
+def test_string_matches_on_field():
+    rule = compile_choice_rule({"Variable": "$.v", "StringMatches": "log-*.txt", "Next": "X"})
+
+    assert rule.matches({"v": "log-1.txt"}, {}, {}) is True
+    assert rule.matches({"v": "log-1.csv"}, {}, {}) is False
+    assert rule.matches({"v": 1}, {}, {}) is False
+
+
+@SETTINGS
+@given(st.sampled_from(FIELD_PATHS), st.sampled_from(sorted(TYPE_TESTS)), st.booleans(), INPUTS)
+def test_type_test_matches_table(text, operator, expected, value):
+    rule = compile_choice_rule({"Variable": text, operator: expected, "Next": "X"})
+    reference = expected_comparison(text, "BooleanEquals", True, value)
+
+    actual = outcome(rule.matches, value, {}, {})
+
+    if reference[0] == "error":
+        assert actual == reference
+    else:
+        selected = compile_path(text)._get(value)
+        assert actual == ("value", TYPE_TESTS[operator](selected) == expected)
+
+
+@SETTINGS
+@given(st.sampled_from(FIELD_PATHS), st.booleans(), INPUTS)
+def test_is_present_matches_general_get(text, expected, value):
+    rule = compile_choice_rule({"Variable": text, "IsPresent": expected, "Next": "X"})
+
+    actual = outcome(rule.matches, value, {}, {})
+
+    general = outcome(compile_path(text)._get, value)
+    if value is None:
+        assert actual[0] == "error"
+    elif general[0] == "value":
+        assert actual == ("value", expected)
+    else:
+        assert actual == ("value", not expected)
+
+
+@SETTINGS
+@given(
+    st.sampled_from(["NumericLessThanPath", "StringEqualsPath", "NumericEqualsPath", "BooleanEqualsPath"]),
+    st.sampled_from(FIELD_PATHS),
+    st.sampled_from(FIELD_PATHS),
+    INPUTS,
+)
+def test_path_operand_comparison(operator, text, operand_text, value):
+    rule = compile_choice_rule({"Variable": text, operator: operand_text, "Next": "X"})
+
+    actual = outcome(rule.matches, value, {}, {})
+
+    first = expected_comparison(text, "BooleanEquals", True, value)
+    second = expected_comparison(operand_text, "BooleanEquals", True, value)
+    if first[0] == "error":
+        assert actual == first
+    elif second[0] == "error":
+        assert actual == second[:2] + (second[2].replace(f"'{text}'", f"'{operand_text}'"),)
+    else:
+        predicate, _check = COMPARISON_OPERATORS[operator[: -len("Path")]]
+        selected = compile_path(text)._get(value)
+        operand = compile_path(operand_text)._get(value)
+        assert actual == ("value", predicate(selected, operand))
+
+
+SIMPLE_RULES = [
+    {"Variable": "$.v", "NumericLessThan": 10},
+    {"Variable": "$.a", "IsPresent": True},
+    {"Variable": "$.a.b", "StringEquals": "x"},
+    {"Variable": "$.count", "NumericGreaterThanEquals": 0},
+]
+
+
+@SETTINGS
+@given(st.sampled_from(["And", "Or"]), st.lists(st.sampled_from(SIMPLE_RULES), min_size=1, max_size=3), INPUTS)
+def test_and_or_stop_at_deciding_rule(combinator, rules, value):
+    rule = compile_choice_rule({combinator: rules, "Next": "X"})
+
+    expected = ("value", combinator == "And")
+    for nested in rules:
+        result = outcome(compile_choice_rule(nested).matches, value, {}, {})
+        if result[0] == "error":
+            expected = result
+            break
+        if result[1] is not (combinator == "And"):
+            expected = result
+            break
+
+    assert outcome(rule.matches, value, {}, {}) == expected
+
+
+@SETTINGS
+@given(st.sampled_from(SIMPLE_RULES), INPUTS)
+def test_not_negates(nested, value):
+    rule = compile_choice_rule({"Not": nested, "Next": "X"})
+    inner = outcome(compile_choice_rule(nested).matches, value, {}, {})
+
+    actual = outcome(rule.matches, value, {}, {})
+
+    if inner[0] == "error":
+        assert actual == inner
+    else:
+        assert actual == ("value", not inner[1])
+
+
+def test_context_path_comparison_reads_context():
+    rule = compile_choice_rule({"Variable": "$$.Execution.Name", "StringEquals": "run", "Next": "X"})
+
+    assert rule.matches(None, {"Execution": {"Name": "run"}}, {}) is True
+    assert outcome(rule.matches, {}, {}, {})[1] == "States.Runtime"

@@ -26,6 +26,7 @@ JSONata `Condition` rules are compiled by `heaviside.asl.jsonata`, not here.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -58,7 +59,7 @@ def compile_choice_rule(rule: dict) -> ChoiceRule:
     `Condition`. The message starts with the field at fault, relative to the
     rule (`And[1].NumericEquals: ...`).
     """
-    return _compile(rule, location="", top_level=True)
+    return _Rule(_compile(rule, location="", top_level=True))
 
 
 # Comparison operators: name -> (predicate(value, operand), operand check).
@@ -185,6 +186,15 @@ _ORDERINGS = {
     "GreaterThanEquals": _greater_or_equal,
 }
 
+# Numeric operators compare an int or float value with these directly.
+_NUMERIC_ORDERINGS = {
+    "NumericEquals": operator.eq,
+    "NumericLessThan": operator.lt,
+    "NumericGreaterThan": operator.gt,
+    "NumericLessThanEquals": operator.le,
+    "NumericGreaterThanEquals": operator.ge,
+}
+
 COMPARISON_OPERATORS: dict[str, tuple[Callable[[Any, Any], bool], Callable[[Any], str | None]]] = {}
 for _suffix, _compare in _ORDERINGS.items():
     COMPARISON_OPERATORS["String" + _suffix] = (_string_order(_compare), _check_string)
@@ -231,97 +241,170 @@ def compile_string_matches_pattern(pattern: str) -> re.Pattern:
     return re.compile("".join(parts), re.DOTALL)
 
 
-# Compiled rules.
+# Compiled rules. Each rule is a predicate `(value, context, variables) ->
+# bool` built once per definition, so that evaluating a rule on a transition
+# takes one or two calls. The top-level rule wraps its predicate in `_Rule`.
+
+_Predicate = Callable[[Any, Mapping, Mapping], bool]
+_Selector = Callable[[Any, Mapping, Mapping], Any]
 
 
-class _Operand:
-    """Source of a comparison's right-hand value: a constant from the definition or a path."""
+class _Rule:
+    """A compiled Choice rule, with its predicate as `matches`."""
 
-    __slots__ = ("constant", "path")
+    __slots__ = ("matches",)
 
-    def __init__(self, constant: Any = None, path: Any = None):
-        self.constant = constant
-        self.path = path
-
-    def resolve(self, value: Any, context: Mapping, variables: Mapping) -> Any:
-        if self.path is None:
-            return self.constant
-        return _select(self.path, value, context, variables)
+    def __init__(self, matches: _Predicate):
+        self.matches = matches
 
 
-class _Comparison:
-    __slots__ = ("variable", "predicate", "operand")
+def _comparison(
+    variable,
+    predicate: Callable[[Any, Any], bool],
+    constant: Any,
+    compare: Callable[[Any, Any], bool] | None = None,
+) -> _Predicate:
+    """Compile a comparison of the value at `variable` with a constant operand.
 
-    def __init__(self, variable, predicate: Callable[[Any, Any], bool], operand: _Operand):
-        self.variable = variable
-        self.predicate = predicate
-        self.operand = operand
+    `compare` is the plain ordering of a numeric operator (`operator.lt` for
+    NumericLessThan). An int or float value is compared with it directly, and
+    any other value goes through `predicate`, which checks the types.
+    """
+    select = _selector(variable)
+    name = _single_field_name(variable)
+    if name is None:
 
-    def matches(self, value: Any, context: Mapping, variables: Mapping) -> bool:
-        selected = _select(self.variable, value, context, variables)
-        operand = self.operand
-        if operand.path is None:
-            return self.predicate(selected, operand.constant)
-        return self.predicate(selected, operand.resolve(value, context, variables))
+        def matches_constant(value: Any, context: Mapping, variables: Mapping) -> bool:
+            return predicate(select(value, context, variables), constant)
 
+        return matches_constant
 
-class _TypeTest:
-    __slots__ = ("variable", "test", "expected")
+    # For `$.field` the lookup is inlined. Indexing anything but an object
+    # with a name raises TypeError (null included), and then `select` raises
+    # the error of the general rule.
+    if compare is None:
 
-    def __init__(self, variable, test: Callable[[Any], bool], expected: bool):
-        self.variable = variable
-        self.test = test
-        self.expected = expected
+        def matches_field(value: Any, context: Mapping, variables: Mapping) -> bool:
+            try:
+                selected = value[name]
+            except (KeyError, TypeError):
+                selected = select(value, context, variables)
+            return predicate(selected, constant)
 
-    def matches(self, value: Any, context: Mapping, variables: Mapping) -> bool:
-        selected = _select(self.variable, value, context, variables)
-        return self.test(selected) == self.expected
+        return matches_field
 
-
-class _IsPresent:
-    __slots__ = ("variable", "expected")
-
-    def __init__(self, variable, expected: bool):
-        self.variable = variable
-        self.expected = expected
-
-    def matches(self, value: Any, context: Mapping, variables: Mapping) -> bool:
-        _reject_null_input(self.variable, value)
+    def matches_number_field(value: Any, context: Mapping, variables: Mapping) -> bool:
         try:
-            self.variable.get(value, context, variables)
+            selected = value[name]
+        except (KeyError, TypeError):
+            selected = select(value, context, variables)
+        kind = type(selected)
+        if kind is int or kind is float:
+            return compare(selected, constant)
+        return predicate(selected, constant)
+
+    return matches_number_field
+
+
+def _path_comparison(variable, predicate: Callable[[Any, Any], bool], operand_path) -> _Predicate:
+    """Compile a `...Path` comparison, which reads its operand from a second path."""
+    select = _selector(variable)
+    select_operand = _selector(operand_path)
+
+    def matches_paths(value: Any, context: Mapping, variables: Mapping) -> bool:
+        selected = select(value, context, variables)
+        return predicate(selected, select_operand(value, context, variables))
+
+    return matches_paths
+
+
+def _type_test(variable, test: Callable[[Any], bool], expected: bool) -> _Predicate:
+    select = _selector(variable)
+
+    def matches_type(value: Any, context: Mapping, variables: Mapping) -> bool:
+        return test(select(value, context, variables)) == expected
+
+    return matches_type
+
+
+def _is_present(variable, expected: bool) -> _Predicate:
+    get = variable.get
+    rejects_null_input = _reads_state_input(variable)
+
+    def matches_present(value: Any, context: Mapping, variables: Mapping) -> bool:
+        if value is None and rejects_null_input:
+            raise StatesError("States.Runtime", _NULL_INPUT_MESSAGE)
+        try:
+            get(value, context, variables)
         except PathNotFound:
-            return not self.expected
-        return self.expected
+            return not expected
+        return expected
+
+    return matches_present
 
 
-class _And:
-    __slots__ = ("rules",)
+def _all(rules: tuple[_Predicate, ...]) -> _Predicate:
+    def matches_all(value: Any, context: Mapping, variables: Mapping) -> bool:
+        for rule in rules:
+            if not rule(value, context, variables):
+                return False
+        return True
 
-    def __init__(self, rules: list[ChoiceRule]):
-        self.rules = rules
-
-    def matches(self, value: Any, context: Mapping, variables: Mapping) -> bool:
-        return all(rule.matches(value, context, variables) for rule in self.rules)
-
-
-class _Or:
-    __slots__ = ("rules",)
-
-    def __init__(self, rules: list[ChoiceRule]):
-        self.rules = rules
-
-    def matches(self, value: Any, context: Mapping, variables: Mapping) -> bool:
-        return any(rule.matches(value, context, variables) for rule in self.rules)
+    return matches_all
 
 
-class _Not:
-    __slots__ = ("rule",)
+def _any(rules: tuple[_Predicate, ...]) -> _Predicate:
+    def matches_any(value: Any, context: Mapping, variables: Mapping) -> bool:
+        for rule in rules:
+            if rule(value, context, variables):
+                return True
+        return False
 
-    def __init__(self, rule: ChoiceRule):
-        self.rule = rule
+    return matches_any
 
-    def matches(self, value: Any, context: Mapping, variables: Mapping) -> bool:
-        return not self.rule.matches(value, context, variables)
+
+def _negation(rule: _Predicate) -> _Predicate:
+    def matches_not(value: Any, context: Mapping, variables: Mapping) -> bool:
+        return not rule(value, context, variables)
+
+    return matches_not
+
+
+def _selector(path) -> _Selector:
+    """Return a function that reads `path` as a Choice rule does.
+
+    It raises `States.Runtime` when the path selects nothing, and when a `$`
+    path is read while the state input is null.
+    """
+    get = path.get
+    text = path.text
+
+    if _reads_state_input(path):
+
+        def select_from_input(value: Any, context: Mapping, variables: Mapping) -> Any:
+            if value is None:
+                raise StatesError("States.Runtime", _NULL_INPUT_MESSAGE)
+            try:
+                return get(value, context, variables)
+            except PathNotFound:
+                raise _invalid_path(text) from None
+
+        return select_from_input
+
+    def select(value: Any, context: Mapping, variables: Mapping) -> Any:
+        try:
+            return get(value, context, variables)
+        except PathNotFound:
+            raise _invalid_path(text) from None
+
+    return select
+
+
+def _invalid_path(text: str) -> StatesError:
+    return StatesError(
+        "States.Runtime",
+        f"Invalid path '{text}': The choice state's condition path references an invalid value.",
+    )
 
 
 def _reads_state_input(path) -> bool:
@@ -329,26 +412,18 @@ def _reads_state_input(path) -> bool:
     return not text.startswith("$$") and (len(text) == 1 or text[1] in ".[")
 
 
-def _reject_null_input(path, value: Any) -> None:
-    if value is None and _reads_state_input(path):
-        raise StatesError("States.Runtime", _NULL_INPUT_MESSAGE)
-
-
-def _select(path, value: Any, context: Mapping, variables: Mapping) -> Any:
-    _reject_null_input(path, value)
-    try:
-        return path.get(value, context, variables)
-    except PathNotFound:
-        raise StatesError(
-            "States.Runtime",
-            f"Invalid path '{path.text}': The choice state's condition path references an invalid value.",
-        ) from None
+def _single_field_name(path) -> str | None:
+    """Return the name when `path` reads one field of the state input (`$.name`), else None."""
+    names = path.field_names
+    if names is not None and len(names) == 1:
+        return names[0]
+    return None
 
 
 # The compiler.
 
 
-def _compile(rule: Any, location: str, top_level: bool) -> ChoiceRule:
+def _compile(rule: Any, location: str, top_level: bool) -> _Predicate:
     where = location or "rule"
     if not isinstance(rule, dict):
         raise DefinitionSyntaxError(f"{where}: a Choice rule must be an object, not {_json_type(rule)}")
@@ -389,42 +464,42 @@ def _compile(rule: Any, location: str, top_level: bool) -> ChoiceRule:
     return _compile_comparison(variable, operators[0], rule[operators[0]], location)
 
 
-def _compile_combinator(rule: dict, name: str, location: str) -> ChoiceRule:
+def _compile_combinator(rule: dict, name: str, location: str) -> _Predicate:
     nested = rule[name]
     if name == "Not":
-        return _Not(_compile(nested, _field(location, "Not"), top_level=False))
+        return _negation(_compile(nested, _field(location, "Not"), top_level=False))
     if not isinstance(nested, list) or not nested:
         raise DefinitionSyntaxError(f"{_field(location, name)}: {name} needs a non-empty array of Choice rules")
-    rules = [
+    rules = tuple(
         _compile(item, f"{_field(location, name)}[{index}]", top_level=False) for index, item in enumerate(nested)
-    ]
-    return _And(rules) if name == "And" else _Or(rules)
+    )
+    return _all(rules) if name == "And" else _any(rules)
 
 
-def _compile_comparison(variable, operator: str, operand: Any, location: str) -> ChoiceRule:
+def _compile_comparison(variable, operator: str, operand: Any, location: str) -> _Predicate:
     where = _field(location, operator)
 
     if operator == "IsPresent" or operator in TYPE_TESTS:
         if not isinstance(operand, bool):
             raise DefinitionSyntaxError(f"{where}: expected true or false, got {_json_type(operand)}")
         if operator == "IsPresent":
-            return _IsPresent(variable, operand)
-        return _TypeTest(variable, TYPE_TESTS[operator], operand)
+            return _is_present(variable, operand)
+        return _type_test(variable, TYPE_TESTS[operator], operand)
 
     if operator == "StringMatches":
         if not isinstance(operand, str):
             raise DefinitionSyntaxError(f"{where}: expected a string pattern, got {_json_type(operand)}")
-        return _Comparison(variable, _string_matches, _Operand(constant=compile_string_matches_pattern(operand)))
+        return _comparison(variable, _string_matches, compile_string_matches_pattern(operand))
 
     if operator in _PATH_OPERATORS:
         predicate, _check = COMPARISON_OPERATORS[_PATH_OPERATORS[operator]]
-        return _Comparison(variable, predicate, _Operand(path=_compile_path(operand, where)))
+        return _path_comparison(variable, predicate, _compile_path(operand, where))
 
     predicate, check = COMPARISON_OPERATORS[operator]
     problem = check(operand)
     if problem is not None:
         raise DefinitionSyntaxError(f"{where}: {problem}")
-    return _Comparison(variable, predicate, _Operand(constant=operand))
+    return _comparison(variable, predicate, operand, _NUMERIC_ORDERINGS.get(operator))
 
 
 def _compile_path(text: Any, where: str):
