@@ -307,3 +307,67 @@ def test_context_path_comparison_reads_context():
 
     assert rule.matches(None, {"Execution": {"Name": "run"}}, {}) is True
     assert outcome(rule.matches, {}, {}, {})[1] == "States.Runtime"
+
+
+# -- intrinsic functions -------------------------------------------------------
+
+CALLS = [
+    "States.MathAdd($.v, 1)",
+    "States.MathAdd(1, $.v)",
+    "States.MathAdd($.v, -1)",
+    "States.MathAdd($.v, 2147483647)",
+    "States.MathAdd($.v, -2147483648)",
+    "States.MathAdd($.v, 2147483648)",
+    "States.MathAdd($.v, 1.5)",
+    "States.MathAdd($.v, $.count)",
+    "States.MathAdd($.a.v, 3)",
+    "States.ArrayLength($.v)",
+    "States.JsonToString($.v)",
+    "States.JsonToString('x')",
+    "States.Array($.v, 1)",
+    "States.Array($.v, $.a)",
+    "States.Array($.v, 1, 'x')",
+    "States.Array()",
+    "States.Format('{} and {}', $.v, $.a)",
+    "States.ArrayGetItem($.v, 0)",
+    "States.StringSplit($.v, ',')",
+    "States.MathAdd(States.ArrayLength($.v), 1)",
+]
+
+
+@SETTINGS
+@given(st.sampled_from(CALLS), INPUTS)
+def test_intrinsic_evaluate_matches_general(text, value):
+    call = parse_intrinsic(text)
+
+    assert same(outcome(call.evaluate, value, None, None), outcome(call._evaluate, value, None, None))
+
+
+@pytest.mark.parametrize(
+    "count",
+    [0, 1, -1, INT32_MAX - 1, INT32_MAX, INT32_MIN, INT32_MIN - 1, INT32_MAX + 1, 2.0, 2.5, -0.5, True, None, "1", [1]],
+)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "States.MathAdd($.v, 1)",
+        "States.MathAdd(1, $.v)",
+        "States.MathAdd($.v, -1)",
+        "States.MathAdd($.v, 2147483648)",
+        "States.MathAdd(-2147483649, $.v)",
+    ],
+)
+def test_math_add_constant_at_limits(text, count):
+    call = parse_intrinsic(text)
+
+    assert same(outcome(call.evaluate, {"v": count}), outcome(call._evaluate, {"v": count}))
+
+
+def test_array_call_returns_new_list_each_time():
+    call = parse_intrinsic("States.Array($.v, 1)")
+
+    first = call.evaluate({"v": 0})
+    second = call.evaluate({"v": 0})
+
+    assert first == second == [0, 1]
+    assert first is not second

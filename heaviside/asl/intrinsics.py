@@ -97,9 +97,12 @@ class IntrinsicCall:
 
     `name` is the function name (``States.Format``), `arguments` the parsed
     arguments (Literal, PathArgument or IntrinsicCall) and `text` the source.
+    `evaluate(value, context=None, variables=None)` evaluates the call; a path
+    argument that selects nothing raises PathNotFound. It is a function
+    specialised for the number of arguments (see `_specialise`).
     """
 
-    __slots__ = ("name", "arguments", "text", "_implementation", "_evaluators")
+    __slots__ = ("name", "arguments", "text", "evaluate", "_implementation", "_evaluators")
 
     def __init__(self, name: str, arguments: tuple, text: str):
         self.name = name
@@ -107,6 +110,7 @@ class IntrinsicCall:
         self.text = text
         self._implementation = _FUNCTIONS[name].implementation
         self._evaluators = tuple(argument.evaluate for argument in arguments)
+        self.evaluate = _specialise(self)
 
     def __repr__(self) -> str:
         return f"IntrinsicCall({self.text!r})"
@@ -117,10 +121,60 @@ class IntrinsicCall:
     def __hash__(self) -> int:
         return hash((self.name, self.arguments))
 
-    def evaluate(self, value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> Any:
-        """Evaluate the call; a path argument that selects nothing raises PathNotFound."""
+    def _evaluate(self, value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> Any:
         values = [evaluate(value, context, variables) for evaluate in self._evaluators]
         return self._implementation(self, values)
+
+
+def _specialise(call: IntrinsicCall) -> Callable[..., Any]:
+    """Return the `evaluate` function of `call`, with as few calls per evaluation as possible.
+
+    Literal arguments are passed as constants, and calls of one or two
+    arguments build their argument list without a loop. A States.MathAdd of
+    a path and an integer literal adds directly (see `_math_add_constant`).
+    """
+    implementation = call._implementation
+    arguments = call.arguments
+
+    if call.name == "States.MathAdd":
+        add = _math_add_constant(call)
+        if add is not None:
+            return add
+
+    if len(arguments) == 1:
+        (argument,) = arguments
+        if type(argument) is Literal:
+            constant = argument.value
+
+            def evaluate_constant_argument(value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> Any:
+                return implementation(call, [constant])
+
+            return evaluate_constant_argument
+
+        read = argument.evaluate
+
+        def evaluate_one(value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> Any:
+            return implementation(call, [read(value, context, variables)])
+
+        return evaluate_one
+
+    if len(arguments) == 2:
+        first, second = arguments
+        read_first, read_second = first.evaluate, second.evaluate
+        if type(second) is Literal:
+            constant = second.value
+
+            def evaluate_with_constant(value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> Any:
+                return implementation(call, [read_first(value, context, variables), constant])
+
+            return evaluate_with_constant
+
+        def evaluate_two(value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> Any:
+            return implementation(call, [read_first(value, context, variables), read_second(value, context, variables)])
+
+        return evaluate_two
+
+    return call._evaluate
 
 
 # -- parsing -----------------------------------------------------------------
@@ -557,6 +611,38 @@ def _math_add(call: IntrinsicCall, values: list) -> int:
     if not _INT32_MIN <= total <= _INT32_MAX:
         raise _failure(call, f"the sum {total} is outside the 32-bit integer range")
     return total
+
+
+def _math_add_constant(call: IntrinsicCall) -> Callable[..., Any] | None:
+    """Return a direct `evaluate` for States.MathAdd of one non-literal and one integer literal, or None.
+
+    A loop counter (``States.MathAdd($.count, 1)``) is the common case. An
+    integer read within [low, high] is in the 32-bit range, and so is its sum
+    with the literal, so it is added at once. Any other value goes through
+    `_math_add`, which rounds it or raises.
+    """
+    # The parser builds the call before it checks the argument count.
+    if len(call.arguments) != 2:
+        return None
+    first, second = call.arguments
+    if type(second) is Literal and type(first) is not Literal:
+        read, literal, literal_first = first.evaluate, second.value, False
+    elif type(first) is Literal and type(second) is not Literal:
+        read, literal, literal_first = second.evaluate, first.value, True
+    else:
+        return None
+    if type(literal) is not int or not _INT32_MIN <= literal <= _INT32_MAX:
+        return None
+    low = max(_INT32_MIN, _INT32_MIN - literal)
+    high = min(_INT32_MAX, _INT32_MAX - literal)
+
+    def add_constant(value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> Any:
+        number = read(value, context, variables)
+        if type(number) is int and low <= number <= high:
+            return number + literal
+        return _math_add(call, [literal, number] if literal_first else [number, literal])
+
+    return add_constant
 
 
 def _string_split(call: IntrinsicCall, values: list) -> list:
