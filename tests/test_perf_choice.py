@@ -371,3 +371,91 @@ def test_array_call_returns_new_list_each_time():
 
     assert first == second == [0, 1]
     assert first is not second
+
+
+# -- payload templates ---------------------------------------------------------
+
+
+def test_template_keeps_key_order_with_constants_between():
+    template = compile_payload_template(
+        {"first": 1, "count.$": "States.MathAdd($.count, 1)", "middle": [1, 2], "label.$": "$.label", "last": "z"},
+        "Parameters",
+    )
+
+    output = template.evaluate({"count": 1, "label": "loop"})
+
+    assert list(output.items()) == [("first", 1), ("count", 2), ("middle", [1, 2]), ("label", "loop"), ("last", "z")]
+
+
+def test_template_outputs_are_separate_objects():
+    template = compile_payload_template({"id.$": "$.id", "size": "big"}, "Parameters")
+
+    first = template.evaluate({"id": 1})
+    first["size"] = "changed"
+    second = template.evaluate({"id": 2})
+
+    assert second == {"id": 2, "size": "big"}
+
+
+@pytest.mark.parametrize(
+    ("template", "value", "message"),
+    [
+        (
+            {"count.$": "States.MathAdd($.count, 1)", "label.$": "$.label"},
+            {"count": 1},
+            "The JSONPath '$.label' specified for the field 'label.$' could not be found in the input '{\"count\":1}'",
+        ),
+        (
+            {"count.$": "States.MathAdd($.count, 1)", "label.$": "$.label"},
+            {"label": "x"},
+            "The JSONPath '$.count' specified for the field 'count.$' could not be found in the input '{\"label\":\"x\"}'",
+        ),
+        (
+            {"a": {"b.$": "$.x"}, "c.$": "$.y"},
+            {"y": 1},
+            "The JSONPath '$.x' specified for the field 'b.$' could not be found in the input '{\"y\":1}'",
+        ),
+        (
+            {"items": [{"b.$": "$.x.length()"}]},
+            {"y": 1},
+            "The JSONPath '$.x.length()' specified for the field 'b.$' could not be found in the input '{\"y\":1}'",
+        ),
+    ],
+)
+def test_template_missing_path_names_key(template, value, message):
+    compiled = compile_payload_template(template, "Parameters")
+
+    result = outcome(compiled.evaluate, value)
+
+    assert result == ("error", "States.Runtime", f"States.Runtime: {message}")
+
+
+def test_template_path_function_in_array():
+    compiled = compile_payload_template({"items": [{"b.$": "$.x.length()"}]}, "Parameters")
+
+    assert compiled.evaluate({"x": [1, 2]}) == {"items": [{"b": 2}]}
+    assert compiled.evaluate({"x": 1}) == {"items": [{"b": None}]}
+
+
+@SETTINGS
+@given(INPUTS)
+def test_template_matches_each_expression(value):
+    expressions = {"id.$": "$.v", "deep.$": "$.a.b", "sum.$": "States.MathAdd($.count, 1)", "src": "map"}
+    compiled = compile_payload_template(expressions, "Parameters")
+
+    expected = {}
+    for key, expression in expressions.items():
+        if not key.endswith(".$"):
+            expected[key] = expression
+            continue
+        reader = parse_intrinsic(expression)._evaluate if expression.startswith("States.") else compile_path(expression)._get
+        result = outcome(reader, value, None, None)
+        if result[0] == "error" and result[1] == "PathNotFound":
+            assert outcome(compiled.evaluate, value)[:2] == ("error", "States.Runtime")
+            return
+        if result[0] == "error":
+            assert outcome(compiled.evaluate, value) == result
+            return
+        expected[key[:-2]] = result[1]
+
+    assert same(outcome(compiled.evaluate, value), ("value", expected))

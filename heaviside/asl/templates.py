@@ -33,25 +33,29 @@ def compile_payload_template(template: Any, field_name: str) -> PayloadTemplate:
 
 
 class PayloadTemplate:
-    """A compiled payload template. `is_constant` is True when it has no `.$` key."""
+    """A compiled payload template. `is_constant` is True when it has no `.$` key.
 
-    __slots__ = ("template", "field_name", "is_constant", "_evaluator")
+    `evaluate(value, context=None, variables=None)` evaluates the template
+    against `value` (`$`), `context` (`$$`) and `variables`. It raises
+    StatesError ``States.Runtime`` when a path selects nothing and
+    ``States.IntrinsicFailure`` when an intrinsic function fails. It is the
+    compiled evaluator itself, so an evaluation costs no call in between.
+    """
+
+    __slots__ = ("template", "field_name", "is_constant", "evaluate")
 
     def __init__(self, template: Any, field_name: str, evaluator: _Evaluator | None):
         self.template = template
         self.field_name = field_name
         self.is_constant = evaluator is None
-        self._evaluator = evaluator
+        self.evaluate = _constant_evaluator(template) if evaluator is None else evaluator
 
-    def evaluate(self, value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> Any:
-        """Evaluate the template against `value` (`$`), `context` (`$$`) and `variables`.
 
-        Raises StatesError ``States.Runtime`` when a path selects nothing and
-        ``States.IntrinsicFailure`` when an intrinsic function fails.
-        """
-        if self._evaluator is None:
-            return self.template
-        return self._evaluator(value, context, variables)
+def _constant_evaluator(template: Any) -> _Evaluator:
+    def evaluate_constant(value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> Any:
+        return template
+
+    return evaluate_constant
 
 
 def _compile_node(node: Any, location: str) -> _Evaluator | None:
@@ -65,33 +69,40 @@ def _compile_node(node: Any, location: str) -> _Evaluator | None:
 
 def _compile_object(node: dict, location: str) -> _Evaluator | None:
     output_keys: dict[str, str] = {}
-    entries: list[tuple[str, Any, _Evaluator | None]] = []
-    dynamic = False
+    # The output with the constant values in place. A computed key keeps its
+    # position here with None, and each evaluation sets its value in a copy.
+    skeleton: dict[str, Any] = {}
+    computed: list[tuple[str, str, _Evaluator]] = []
 
     for key, item in node.items():
         if isinstance(key, str) and key.endswith(".$"):
             output_key = key[:-2]
             evaluator = _compile_expression(item, key, f"{location}.{key}")
-            dynamic = True
         else:
             output_key = key
             evaluator = _compile_node(item, f"{location}.{key}")
-            dynamic = dynamic or evaluator is not None
         if output_key in output_keys:
             raise DefinitionSyntaxError(
                 f"The field '{location}' has both '{output_keys[output_key]}' and '{key}', "
                 f"which both produce the key '{output_key}'; keep only one of them."
             )
         output_keys[output_key] = key
-        entries.append((output_key, item, evaluator))
+        skeleton[output_key] = item if evaluator is None else None
+        if evaluator is not None:
+            computed.append((output_key, key, evaluator))
 
-    if not dynamic:
+    if not computed:
         return None
+    computed_entries = tuple(computed)
 
-    def evaluate_object(value: Any, context: Mapping | None, variables: Mapping | None) -> dict:
-        result = {}
-        for output_key, item, evaluator in entries:
-            result[output_key] = item if evaluator is None else evaluator(value, context, variables)
+    def evaluate_object(value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> dict:
+        result = skeleton.copy()
+        for output_key, key, evaluator in computed_entries:
+            try:
+                result[output_key] = evaluator(value, context, variables)
+            except PathNotFound as missing:
+                # A nested object raises its own StatesError, so this path is in this key's expression.
+                raise _path_not_found(missing.path, key, value) from None
         return result
 
     return evaluate_object
@@ -102,14 +113,18 @@ def _compile_array(node: list, location: str) -> _Evaluator | None:
     if all(evaluator is None for _, evaluator in items):
         return None
 
-    def evaluate_array(value: Any, context: Mapping | None, variables: Mapping | None) -> list:
+    def evaluate_array(value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> list:
         return [item if evaluator is None else evaluator(value, context, variables) for item, evaluator in items]
 
     return evaluate_array
 
 
 def _compile_expression(expression: Any, key: str, location: str) -> _Evaluator:
-    """Compile the value of a `.$` key: a path or an intrinsic function call."""
+    """Compile the value of a `.$` key: a path or an intrinsic function call.
+
+    The evaluator raises PathNotFound when a path selects nothing, and the
+    object that contains the key turns it into the error of the key.
+    """
     if not isinstance(expression, str):
         raise DefinitionSyntaxError(
             f"The field '{location}' ends in '.$', so its value must be a string with a path or an "
@@ -117,26 +132,9 @@ def _compile_expression(expression: Any, key: str, location: str) -> _Evaluator:
             "to use the value as it is."
         )
     if is_intrinsic(expression):
-        call = parse_intrinsic(expression)
-
-        def evaluate_call(value: Any, context: Mapping | None, variables: Mapping | None) -> Any:
-            try:
-                return call.evaluate(value, context, variables)
-            except PathNotFound as missing:
-                raise _path_not_found(missing.path, key, value) from None
-
-        return evaluate_call
-
+        return parse_intrinsic(expression).evaluate
     if expression.startswith("$"):
-        path = compile_path(expression)
-
-        def evaluate_path(value: Any, context: Mapping | None, variables: Mapping | None) -> Any:
-            try:
-                return path.get(value, context, variables)
-            except PathNotFound:
-                raise _path_not_found(expression, key, value) from None
-
-        return evaluate_path
+        return compile_path(expression).get
 
     raise DefinitionSyntaxError(
         f"The field '{location}' ends in '.$', but its value '{expression}' is neither a path "
