@@ -416,6 +416,16 @@ def test_template_outputs_are_separate_objects():
             "The JSONPath '$.x' specified for the field 'b.$' could not be found in the input '{\"y\":1}'",
         ),
         (
+            {"id.$": "$.id", "size": "big"},
+            {"v": 1},
+            "The JSONPath '$.id' specified for the field 'id.$' could not be found in the input '{\"v\":1}'",
+        ),
+        (
+            {"a.$": "$.v", "b": 1, "c.$": "$.v", "d.$": "States.Format('{}', $.w)"},
+            {"v": 1},
+            "The JSONPath '$.w' specified for the field 'd.$' could not be found in the input '{\"v\":1}'",
+        ),
+        (
             {"items": [{"b.$": "$.x.length()"}]},
             {"y": 1},
             "The JSONPath '$.x.length()' specified for the field 'b.$' could not be found in the input '{\"y\":1}'",

@@ -93,15 +93,53 @@ def _compile_object(node: dict, location: str) -> _Evaluator | None:
 
     if not computed:
         return None
-    computed_entries = tuple(computed)
+    return _object_evaluator(skeleton, tuple(computed))
 
-    def evaluate_object(value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> dict:
-        result = skeleton.copy()
-        for output_key, key, evaluator in computed_entries:
+
+def _object_evaluator(skeleton: dict, computed: tuple[tuple[str, str, _Evaluator], ...]) -> _Evaluator:
+    """Return the evaluator of an object: a copy of `skeleton` with each computed key set.
+
+    `computed` has (output key, template key, evaluator) per `.$` key or
+    nested template, in order. One or two computed keys, the common case,
+    are set without a loop. A nested object raises its own StatesError, so a
+    PathNotFound comes from the expression of the key being set, which
+    `key` tracks for the error.
+    """
+    if len(computed) == 1:
+        ((output_key, key, evaluator),) = computed
+
+        def evaluate_one_key(value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> dict:
+            result = skeleton.copy()
             try:
                 result[output_key] = evaluator(value, context, variables)
             except PathNotFound as missing:
-                # A nested object raises its own StatesError, so this path is in this key's expression.
+                raise _path_not_found(missing.path, key, value) from None
+            return result
+
+        return evaluate_one_key
+
+    if len(computed) == 2:
+        (first_output_key, first_key, first), (second_output_key, second_key, second) = computed
+
+        def evaluate_two_keys(value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> dict:
+            result = skeleton.copy()
+            key = first_key
+            try:
+                result[first_output_key] = first(value, context, variables)
+                key = second_key
+                result[second_output_key] = second(value, context, variables)
+            except PathNotFound as missing:
+                raise _path_not_found(missing.path, key, value) from None
+            return result
+
+        return evaluate_two_keys
+
+    def evaluate_object(value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> dict:
+        result = skeleton.copy()
+        for output_key, key, evaluator in computed:
+            try:
+                result[output_key] = evaluator(value, context, variables)
+            except PathNotFound as missing:
                 raise _path_not_found(missing.path, key, value) from None
         return result
 
