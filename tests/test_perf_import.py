@@ -1,8 +1,8 @@
-"""What a Lambda function imports, and the model classes that keep that import cheap.
+"""What a Lambda function imports, and the records that keep that import cheap.
 
-The import time itself is measured by `bench/extras.py imports`, not here:
-these tests check which modules get imported, in a fresh interpreter, and
-that the model classes still behave like frozen dataclasses.
+The import time itself is measured by `bench/extras.py imports`, not here.
+These tests check which modules get imported, in a fresh interpreter, and
+that classes made with `heaviside.asl.model.record` behave like dataclasses.
 """
 
 from __future__ import annotations
@@ -154,3 +154,81 @@ def test_model_match_arguments():
             assert (mode, execution_type) == ("DISTRIBUTED", "EXPRESS")
         case _:
             pytest.fail("ProcessorConfig did not match by position")
+
+
+# Mutable records: the runtime's store records and configuration use `record` too.
+
+
+def test_mutable_record_assignment_and_hash():
+    from heaviside.runtime.stores.base import ExecutionRecord
+
+    first = ExecutionRecord("arn:1", "one", "machine", "digest")
+    second = ExecutionRecord("arn:1", "one", "machine", "digest")
+    assert first == second
+    first.status = "SUCCEEDED"
+    assert first.status == "SUCCEEDED"
+    assert first != second
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(first)
+
+
+def test_mutable_record_factory_not_shared():
+    from heaviside.runtime.stores.base import Stores
+
+    first = Stores()
+    second = Stores()
+    first.extra["key"] = 1
+    assert second.extra == {}
+    assert first.definitions is None
+
+
+def test_frozen_runtime_config():
+    from heaviside.runtime.config import RuntimeConfig
+
+    config = RuntimeConfig(bucket="b")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.bucket = "other"
+    assert dataclasses.replace(config, table="t") == RuntimeConfig(bucket="b", table="t")
+    assert hash(config) == hash(RuntimeConfig(bucket="b"))
+
+
+def test_record_keeps_own_methods():
+    @model.record
+    class Point:
+        """A point whose repr and equality are its own."""
+
+        x: int
+        y: int = 0
+
+        def __repr__(self) -> str:
+            return f"<{self.x}, {self.y}>"
+
+        def __eq__(self, other):
+            return isinstance(other, Point) and self.x == other.x
+
+    assert repr(Point(1, 2)) == "<1, 2>"
+    assert Point(1, 2) == Point(1, 3)
+    assert Point.__hash__ is None
+    assert Point.__doc__ == "A point whose repr and equality are its own."
+
+
+def test_record_rejects_post_init():
+    with pytest.raises(TypeError, match="use dataclass"):
+
+        @model.record
+        class Checked:
+            """A class that needs `__post_init__`."""
+
+            x: int
+
+            def __post_init__(self):
+                pass
+
+    with pytest.raises(TypeError, match="use dataclass"):
+
+        @model.record
+        class Partial:
+            """A class with a field that `__init__` skips."""
+
+            x: int
+            y: int = dataclasses.field(default=0, init=False)

@@ -9,14 +9,14 @@ them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from heaviside.asl.model import record
 
 
 class HeavisideError(Exception):
     """Base class of every exception heaviside raises on purpose."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Problem:
     """One problem in a definition.
 

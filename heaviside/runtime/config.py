@@ -10,9 +10,9 @@ endpoint.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import Mapping
 
+from heaviside.asl.model import record
 from heaviside.runtime.errors import RuntimeConfigurationError
 
 # Lambda accepts asynchronous invoke payloads of up to 1 MB. The default
@@ -31,7 +31,7 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RuntimeConfig:
     """Names of the AWS resources a heaviside function uses, and its tuning knobs.
 

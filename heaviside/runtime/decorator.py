@@ -15,9 +15,9 @@ import contextvars
 import functools
 import logging
 import threading
-from dataclasses import dataclass
 from typing import Any, Callable
 
+from heaviside.asl.model import record
 from heaviside.engine import Cursor, FunctionFailed, TaskFailed, TaskSucceeded
 from heaviside.engine.lambda_tasks import handler_result_as_json
 from heaviside.runtime import envelope as envelopes
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["TaskInfo", "current", "task"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TaskInfo:
     """The identity of the running hop: execution, state machine, state and retry count."""
 

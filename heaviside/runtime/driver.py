@@ -20,10 +20,11 @@ import os
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 
+from heaviside.asl.model import record
 from heaviside.engine import (
     Arrive,
     Cursor,
@@ -95,7 +96,7 @@ def _compile_stored_definition(text: str):
         raise
 
 
-@dataclass
+@record
 class ExecutionEnd:
     """The end of an execution: status SUCCEEDED, FAILED or TIMED_OUT, with output or error and cause."""
 

@@ -8,8 +8,10 @@ times as milliseconds since the Unix epoch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Protocol, runtime_checkable
+
+from heaviside.asl.model import record
 
 RUNNING = "RUNNING"
 SUCCEEDED = "SUCCEEDED"
@@ -51,7 +53,7 @@ class BlobStore(Protocol):
         """Return the blob stored under `key`; raise `NotFound` when absent."""
 
 
-@dataclass
+@record
 class ExecutionRecord:
     """One execution as DescribeExecution reports it; `output` is a JSON value."""
 
@@ -114,7 +116,7 @@ class ExecutionStore(Protocol):
         """Record the end of a running execution; return False if it had already ended."""
 
 
-@dataclass
+@record
 class HistoryEntry:
     """The states that one hop of an execution entered, in order of entry.
 
@@ -159,7 +161,7 @@ class HistoryStore(Protocol):
         """Return the execution's history entries in the order they were written; [] when none."""
 
 
-@dataclass
+@record
 class JoinSpec:
     """The fixed part of a join: its size, its rules and how to resume its parent.
 
@@ -179,7 +181,7 @@ class JoinSpec:
     children: Any = None
 
 
-@dataclass
+@record
 class JoinState:
     """The counters of a join after an arrival.
 
@@ -196,7 +198,7 @@ class JoinState:
     spec: JoinSpec | None = None
 
 
-@dataclass
+@record
 class ChildOutcome:
     """One arrived child: `output` when it succeeded, else `error` and `cause`."""
 
@@ -244,7 +246,7 @@ class HopStore(Protocol):
         """Return True for the first claim of `hop_id` in `execution_id`, False for every later one."""
 
 
-@dataclass
+@record
 class Stores:
     """The stores one driver uses; any of them may be None where not configured."""
 
