@@ -114,6 +114,47 @@ def test_reference_path_get_matches_general(text, value):
     assert same(outcome(path.get, value), outcome(path._get, value))
 
 
+@SETTINGS
+@given(st.sampled_from(["$.a", "$.v", "$.a.b", "$.a.b.v", "$['a']['v']"]), INPUTS, VALUES)
+def test_reference_path_set_matches_general(text, value, new_value):
+    path = compile_reference_path(text)
+    before = repr(value)
+
+    assert same(outcome(path.set, value, new_value), outcome(path._set, value, new_value))
+    assert repr(value) == before
+
+
+@pytest.mark.parametrize("text", ["$", "$.a[0]", "$.a[0].b"])
+def test_reference_path_with_index_uses_general_set(text):
+    path = compile_reference_path(text)
+
+    assert path.set == path._set
+
+
+def test_reference_path_set_shares_siblings():
+    sibling = {"deep": [1, 2]}
+    document = {"slots": {"s0": 1, "s1": sibling}, "user": {"id": 7}}
+
+    output = compile_reference_path("$.slots.s0").set(document, {"step": 1})
+
+    assert output == {"slots": {"s0": {"step": 1}, "s1": sibling}, "user": {"id": 7}}
+    assert output["slots"]["s1"] is sibling
+    assert output["user"] is document["user"]
+    assert document["slots"]["s0"] == 1
+
+
+def test_reference_path_set_creates_missing_objects():
+    output = compile_reference_path("$.a.b.c").set({"x": 1}, 5)
+
+    assert output == {"x": 1, "a": {"b": {"c": 5}}}
+
+
+def test_reference_path_set_null_on_the_way():
+    result = outcome(compile_reference_path("$.a.b").set, {"a": None}, 5)
+
+    assert result[:2] == ("error", "States.ResultPathMatchFailure")
+
+
 def test_field_path_null_input_message():
     error = outcome(compile_path("$.a").get, None)
 

@@ -44,6 +44,9 @@ _DOT_NAME_END = frozenset(".[( ]'\"")
 _VARIABLE_NAME = re.compile(r"[^\W\d]\w*")
 _INTEGER = re.compile(r"-?[0-9]+")
 
+# A default for dict.get that no JSON value can be.
+_MISSING = object()
+
 _ROOT_VALUE = "value"
 _ROOT_CONTEXT = "context"
 _ROOT_VARIABLE = "variable"
@@ -315,20 +318,58 @@ def _field_getter(names: tuple, checked_get: Callable) -> Callable:
     return get_fields
 
 
+def _field_setter(names: tuple, checked_set: Callable) -> Callable:
+    """Return a `set` for a reference path of one or more field names, such as `$.a.b`.
+
+    It copies the objects along the path in a loop and creates missing ones.
+    A document or a field on the way that is not an object goes to
+    `checked_set`, which raises States.ResultPathMatchFailure.
+    """
+    parents = names[:-1]
+    last = names[-1]
+
+    def set_fields(document: Any, new_value: Any) -> Any:
+        if type(document) is not dict:
+            return checked_set(document, new_value)
+        output = node = document.copy()
+        for name in parents:
+            child = node.get(name, _MISSING)
+            if child is _MISSING:
+                child = {}
+            elif type(child) is dict:
+                child = child.copy()
+            else:
+                return checked_set(document, new_value)
+            node[name] = child
+            node = child
+        node[last] = new_value
+        return output
+
+    return set_fields
+
+
 class ReferencePath(Path):
-    """A compiled reference path (ResultPath): a definite `$` path that can also set."""
+    """A compiled reference path (ResultPath): a definite `$` path that can also set.
 
-    __slots__ = ()
+    `set(document, new_value)` returns a copy of `document` with `new_value`
+    placed at this path. The input is never mutated: only the objects and
+    arrays along the path are copied, and every other sub-object is shared.
+    Missing fields along the path are created as objects, as AWS does. It
+    raises StatesError ``States.ResultPathMatchFailure`` when a step meets a
+    value of the wrong type (a field on a non-object, an index on a non-array
+    or out of range). A path of field names gets a `set` that copies the
+    objects in a loop (see `_field_setter`); every other path uses `_set`.
+    """
 
-    def set(self, document: Any, new_value: Any) -> Any:
-        """Return a copy of `document` with `new_value` placed at this path.
+    __slots__ = ("set",)
 
-        The input is never mutated: only the objects and arrays along the path are
-        copied, and every other sub-object is shared. Missing fields along the path
-        are created as objects, as AWS does. Raises StatesError
-        ``States.ResultPathMatchFailure`` when a step meets a value of the wrong
-        type (a field on a non-object, an index on a non-array or out of range).
-        """
+    def __init__(self, text: str, parsed: _ParsedPath):
+        super().__init__(text, parsed)
+        self.set = self._set
+        if self.field_names:
+            self.set = _field_setter(self.field_names, self._set)
+
+    def _set(self, document: Any, new_value: Any) -> Any:
         if not self._steps:
             return new_value
         return self._set_at(document, 0, new_value, document)
