@@ -20,8 +20,6 @@ effective input.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -183,6 +181,9 @@ def context_to_client_context(context: HeavisideContext) -> str:
 
     Raises `EnvelopeTooLarge` when the result is over Lambda's 3,583-byte limit.
     """
+    # base64 is imported here and below because only synchronous invokes need it.
+    import base64
+
     inner = base64.b64encode(_dumps(_context_fields(context))).decode("ascii")
     outer = base64.b64encode(_dumps({"custom": {"heaviside": inner}})).decode("ascii")
     if len(outer) > CLIENT_CONTEXT_LIMIT:
@@ -199,6 +200,9 @@ def context_from_client_context(lambda_context: Any) -> HeavisideContext | None:
     custom = getattr(client_context, "custom", None)
     if not isinstance(custom, dict) or "heaviside" not in custom:
         return None
+    import base64
+    import binascii
+
     text = custom["heaviside"]
     try:
         values = json.loads(base64.b64decode(text, validate=True)) if isinstance(text, str) else text
