@@ -137,3 +137,41 @@ def test_inline_function_not_found():
     execution = run(chain(1), {"n": 1}, functions={"other": ThreadRecorder()})
     assert execution.status == FAILED
     assert execution.error == "Lambda.ResourceNotFoundException"
+
+
+# With an observer the runner dispatches Tasks as actions; without one it calls them within the engine.
+PATHS = {"engine_inline": {}, "dispatched": {"observe": lambda record: None}}
+
+
+def test_handler_changing_its_event_changes_nothing_else():
+    def marks_event(event, context):
+        event["status"] = "seen"
+        event["order"]["lines"].append("extra")
+        return {"done": True}
+
+    for path, options in PATHS.items():
+        execution_input = {"order": {"lines": ["a"]}}
+        execution = run(chain(2), execution_input, functions={"work": marks_event}, **options)
+        assert execution.status == SUCCEEDED, path
+        assert execution.output == {"order": {"lines": ["a"]}, "r0": {"done": True}, "r1": {"done": True}}, path
+        assert execution_input == {"order": {"lines": ["a"]}}, path
+
+
+def test_handler_changing_a_returned_object_later_changes_no_result():
+    kept = {"calls": 0}
+
+    def returns_shared_object(event, context):
+        kept["calls"] += 1
+        return kept
+
+    for path, options in PATHS.items():
+        kept["calls"] = 0
+        execution = run(chain(2), {}, functions={"work": returns_shared_object}, **options)
+        assert execution.output == {"r0": {"calls": 1}, "r1": {"calls": 2}}, path
+
+
+def test_result_that_is_not_json_fails_with_marshal_error():
+    for path, options in PATHS.items():
+        execution = run(chain(1), {}, functions={"work": lambda event, context: {"when": threading}}, **options)
+        assert execution.status == FAILED, path
+        assert execution.error == "Runtime.MarshalError", path

@@ -322,7 +322,10 @@ def _task_step(compiled) -> TaskStep | None:
     parameters = compiled.parameters
     result_selector = compiled.result_selector
     selector_bound = None if result_selector is None else _template_size_bound(result_selector.template)
-    shapes_result = lambda_tasks.is_lambda_invoke(fields["resource"])
+    resource = fields["resource"]
+    shapes_result = lambda_tasks.is_lambda_invoke(resource)
+    # `invocation` reads lambda:invoke's FunctionName and rejects other ARNs.
+    fixed_function = lambda_tasks.names_function(resource)
     result_label = lambda_tasks.result_label(compiled)
     shape_output = _output_shaper(compiled)
     target = compiled.next
@@ -331,6 +334,8 @@ def _task_step(compiled) -> TaskStep | None:
         effective = select_input(raw_input) if selects_input else raw_input
         if parameters is not None:
             effective = parameters.evaluate(effective, _NO_CONTEXT, _NO_VARIABLES)
+        if fixed_function:
+            return resource, effective
         return lambda_tasks.invocation(compiled, effective)
 
     def finish(raw_input: Any, input_size: int | None, event) -> tuple[Any, str | None, int]:

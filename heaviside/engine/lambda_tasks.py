@@ -59,6 +59,27 @@ def handler_result_with_size(result: Any) -> tuple[Any, int | None]:
         return json.loads(text), len(text.encode("utf-8"))
 
 
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
+def copy_event(payload: Any) -> Any:
+    """Return a copy of a Task's payload that shares no dict or list with the execution's data.
+
+    A Lambda handler receives its event parsed from JSON, so a handler that
+    changes its event changes nothing else. Drivers that call handlers in
+    this process pass them this copy to keep that so.
+    """
+    kind = type(payload)
+    if kind is dict:
+        copy = {}
+        for key, item in payload.items():
+            copy[key] = item if type(item) in _SCALAR_TYPES else copy_event(item)
+        return copy
+    if kind is list:
+        return [item if type(item) in _SCALAR_TYPES else copy_event(item) for item in payload]
+    return payload
+
+
 # Integers in this range print in at most 20 characters.
 _SHORT_INT = 10**19
 
@@ -120,6 +141,11 @@ def is_lambda_invoke(resource: str) -> bool:
     return resource == LAMBDA_INVOKE
 
 
+def names_function(resource: str) -> bool:
+    """Return whether a Task's Resource is a function's name or ARN, the function to call itself."""
+    return resource.startswith(_LAMBDA_ARN_PREFIX) or not resource.startswith("arn:")
+
+
 def invocation(state, effective: Any) -> tuple[str, Any]:
     """Return the function to call and the payload it receives."""
     resource = state.fields["resource"]
@@ -134,7 +160,7 @@ def invocation(state, effective: Any) -> tuple[str, Any]:
         if not isinstance(function, str):
             raise StatesError("States.Runtime", f"FunctionName must be a string, but was {json.dumps(function)}")
         return function, _invoke_payload(effective.get("Payload"))
-    if resource.startswith("arn:") and not resource.startswith(_LAMBDA_ARN_PREFIX):
+    if not names_function(resource):
         raise unprefixed_error(
             "States.Runtime",
             f"The Resource '{resource}' of the state '{state.name}' is not supported: "

@@ -49,7 +49,7 @@ from heaviside.engine import (
     compile_program,
     start,
 )
-from heaviside.engine.lambda_tasks import handler_result_with_size
+from heaviside.engine.lambda_tasks import copy_event, handler_result_with_size
 from heaviside.local.trace import TraceRecord, Tracer
 
 logger = logging.getLogger(__name__)
@@ -187,18 +187,27 @@ class LambdaContext:
     a test handler that stands for a slow function can wait in scaled time.
     """
 
+    # One is made per Task call, so the attributes that never change are the
+    # class's, and the ones built from the name are built when read.
+    function_version = "$LATEST"
+    memory_limit_in_mb = "128"
+    log_stream_name = "heaviside-local"
+    identity = None
+    client_context = None
+
     def __init__(self, function_name: str, request_id: str, deadline: float | None, time_scale: float):
         self.function_name = function_name
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function_name}"
-        self.memory_limit_in_mb = "128"
         self.aws_request_id = request_id
-        self.log_group_name = f"/aws/lambda/{function_name}"
-        self.log_stream_name = "heaviside-local"
-        self.identity = None
-        self.client_context = None
         self.time_scale = time_scale
         self._deadline = deadline
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.function_name}"
+
+    @property
+    def log_group_name(self) -> str:
+        return f"/aws/lambda/{self.function_name}"
 
     def get_remaining_time_in_millis(self) -> int:
         if self._deadline is None:
@@ -360,7 +369,8 @@ class _Runner:
     def invoke(self, function: str, payload: Any, state: str) -> Any:
         """Call a Task's function on this thread and return the engine event (the engine's `InlineTasks`)."""
         request_id = _new_id()
-        handler, name = self._resolve(function)
+        resolved = self.resolved.get(function)
+        handler, name = resolved if resolved is not None else self._resolve(function)
         if handler is None:
             logger.info("execution %s: function %s for state %s not found", self.execution.id, function, state)
             return FunctionNotFound(function, request_id)
@@ -430,7 +440,7 @@ class _Runner:
     def _invoke(self, handler: Callable, function: str, state: str, payload: Any, context: LambdaContext) -> Any:
         """Call a Task's handler and return the engine event for its result or its exception."""
         try:
-            result = handler(payload, context)
+            result = handler(copy_event(payload), context)
         except Exception as error:  # the handler's own failure becomes the Task's error
             logger.info(
                 "execution %s: function %s for state %s raised %s: %s",
