@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from heaviside.asl.choice import COMPARISON_OPERATORS, TYPE_TESTS, compile_choice_rule
 from heaviside.asl.errors import StatesError
-from heaviside.asl.intrinsics import parse_intrinsic
+from heaviside.asl.intrinsics import parse_intrinsic, to_json_text
 from heaviside.asl.paths import PathNotFound, compile_path, compile_reference_path
 from heaviside.asl.templates import compile_payload_template
 
@@ -488,10 +488,19 @@ def test_template_path_function_in_array():
     assert compiled.evaluate({"x": 1}) == {"items": [{"b": None}]}
 
 
+TEMPLATES = [
+    {"id.$": "$.v", "deep.$": "$.a.b", "sum.$": "States.MathAdd($.count, 1)", "src": "map"},
+    {"count.$": "States.MathAdd($.count, 1)", "label.$": "$.a"},
+    {"id.$": "$.v", "size": "big"},
+    {"id.$": "$.v", "v.$": "$.count", "src": "map"},
+    {"first": 0, "a.$": "$.a", "b.$": "$['b']", "v.$": "$.v", "last": [1]},
+    {"whole.$": "$", "v.$": "$.v"},
+]
+
+
 @SETTINGS
-@given(INPUTS)
-def test_template_matches_each_expression(value):
-    expressions = {"id.$": "$.v", "deep.$": "$.a.b", "sum.$": "States.MathAdd($.count, 1)", "src": "map"}
+@given(st.sampled_from(TEMPLATES), INPUTS)
+def test_template_matches_each_expression(expressions, value):
     compiled = compile_payload_template(expressions, "Parameters")
 
     expected = {}
@@ -502,7 +511,11 @@ def test_template_matches_each_expression(value):
         reader = parse_intrinsic(expression)._evaluate if expression.startswith("States.") else compile_path(expression)._get
         result = outcome(reader, value, None, None)
         if result[0] == "error" and result[1] == "PathNotFound":
-            assert outcome(compiled.evaluate, value)[:2] == ("error", "States.Runtime")
+            message = (
+                f"States.Runtime: The JSONPath '{result[2]}' specified for the field '{key}' could not be found "
+                f"in the input '{to_json_text(value)}'"
+            )
+            assert outcome(compiled.evaluate, value) == ("error", "States.Runtime", message)
             return
         if result[0] == "error":
             assert outcome(compiled.evaluate, value) == result

@@ -93,7 +93,12 @@ def _compile_object(node: dict, location: str) -> _Evaluator | None:
 
     if not computed:
         return None
-    return _object_evaluator(skeleton, tuple(computed))
+    evaluate_checked = _object_evaluator(skeleton, tuple(computed))
+
+    field_reads = tuple((output_key, _single_field_name(node[key])) for output_key, key, _ in computed)
+    if all(name is not None for _, name in field_reads):
+        return _field_reader(skeleton, field_reads, evaluate_checked)
+    return evaluate_checked
 
 
 def _object_evaluator(skeleton: dict, computed: tuple[tuple[str, str, _Evaluator], ...]) -> _Evaluator:
@@ -144,6 +149,63 @@ def _object_evaluator(skeleton: dict, computed: tuple[tuple[str, str, _Evaluator
         return result
 
     return evaluate_object
+
+
+def _field_reader(skeleton: dict, field_reads: tuple[tuple[str, str], ...], checked: _Evaluator) -> _Evaluator:
+    """Return the evaluator of an object whose computed keys each read one field (`"id.$": "$.id"`).
+
+    `field_reads` has (output key, field name) per computed key, in order.
+    The fields are read directly. A failed lookup raises KeyError or
+    TypeError (null included), and then `checked` evaluates the object again
+    and raises the error of the first key that fails.
+    """
+    if len(field_reads) == 1:
+        ((output_key, name),) = field_reads
+
+        def read_one_field(value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> dict:
+            result = skeleton.copy()
+            try:
+                result[output_key] = value[name]
+            except (KeyError, TypeError):
+                return checked(value, context, variables)
+            return result
+
+        return read_one_field
+
+    if len(field_reads) == 2:
+        (first_output_key, first_name), (second_output_key, second_name) = field_reads
+
+        def read_two_fields(value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> dict:
+            result = skeleton.copy()
+            try:
+                result[first_output_key] = value[first_name]
+                result[second_output_key] = value[second_name]
+            except (KeyError, TypeError):
+                return checked(value, context, variables)
+            return result
+
+        return read_two_fields
+
+    def read_fields(value: Any, context: Mapping | None = None, variables: Mapping | None = None) -> dict:
+        result = skeleton.copy()
+        try:
+            for output_key, name in field_reads:
+                result[output_key] = value[name]
+        except (KeyError, TypeError):
+            return checked(value, context, variables)
+        return result
+
+    return read_fields
+
+
+def _single_field_name(expression: Any) -> str | None:
+    """Return the name when `expression` is a path that reads one field of `$` (`$.id`), else None."""
+    if not isinstance(expression, str) or not expression.startswith("$"):
+        return None
+    names = compile_path(expression).field_names
+    if names is not None and len(names) == 1:
+        return names[0]
+    return None
 
 
 def _compile_array(node: list, location: str) -> _Evaluator | None:
