@@ -1,14 +1,15 @@
 """A minimal synchronous driver for the engine, for measuring the interpreter alone.
 
 It performs the engine's actions in the calling thread: Task handlers are
-called inline, Fork children run one after another, and nothing is stored.
+called within the engine's own call (its `inline` interface) while no Fork
+is open, and as dispatched actions otherwise, Fork children run one after
+another, and nothing is stored.
 Delays are not supported, because the benchmark workloads have no Wait state
 and no retry backoff.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 
@@ -28,8 +29,24 @@ from heaviside.engine import (
     compile_program,
     start,
 )
+from heaviside.engine.lambda_tasks import copy_event, handler_result_with_size
 
 _START = datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+
+class _InlineCalls:
+    """The engine's `inline` interface: calls handlers by bare function name, as a Lambda would receive them."""
+
+    def __init__(self, functions: Mapping[str, Callable]):
+        self.functions = functions
+
+    def invoke(self, function: str, payload: Any, state: str) -> Any:
+        handler = self.functions[function.split(":")[-1]]
+        result, size = handler_result_with_size(handler(copy_event(payload), None))
+        return TaskSucceeded(result, "bench", size)
+
+    def now(self) -> datetime:
+        return _START
 _MACHINE_ARN = "arn:aws:states:us-east-1:111111111111:stateMachine:bench"
 
 
@@ -55,7 +72,8 @@ def run_inline(model, execution_input: Any, functions: Mapping[str, Callable]) -
         state_machine_name="bench",
     )
     joins: dict[str, dict] = {}
-    pending = list(start(program, execution, _START))
+    calls = _InlineCalls(functions)
+    pending = list(start(program, execution, _START, inline=calls))
     while pending:
         action = pending.pop(0)
         if isinstance(action, Succeed):
@@ -66,8 +84,8 @@ def run_inline(model, execution_input: Any, functions: Mapping[str, Callable]) -
             raise DriverError("execution timed out")
         if isinstance(action, DispatchTask):
             handler = functions[action.function.split(":")[-1]]
-            result = json.loads(json.dumps(handler(action.payload, None)))
-            pending[:0] = advance(program, execution, action.cursor, TaskSucceeded(result, "bench"), _START)
+            result, size = handler_result_with_size(handler(copy_event(action.payload), None))
+            pending[:0] = advance(program, execution, action.cursor, TaskSucceeded(result, "bench", size), _START)
         elif isinstance(action, Fork):
             joins[action.join_id] = {"fork": action, "outputs": [None] * len(action.children), "arrived": 0}
             if not action.children:
@@ -87,7 +105,8 @@ def run_inline(model, execution_input: Any, functions: Mapping[str, Callable]) -
             if join["arrived"] == len(fork.children):
                 del joins[action.join_id]
                 event = JoinCompleted(join["outputs"], None)
-                pending[:0] = advance(program, execution, fork.cursor, event, _START)
+                inline = None if joins else calls
+                pending[:0] = advance(program, execution, fork.cursor, event, _START, inline=inline)
         else:
             raise DriverError(f"the benchmark driver does not perform {type(action).__name__}")
     raise DriverError("the engine returned no final action")

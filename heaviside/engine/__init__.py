@@ -25,7 +25,8 @@ API
     Continue the execution at `cursor` after `event`, one of:
 
     - ``Enter(input)``: a Fork child starts at its cursor with this input;
-    - ``TaskSucceeded(result, request_id)``: the Task's function returned;
+    - ``TaskSucceeded(result, request_id, size)``: the Task's function returned;
+      `size` is an upper bound of the result's JSON size, or None;
     - ``FunctionFailed(payload, request_id)``: the handler raised; `payload`
       is the Lambda error payload ``{"errorMessage", "errorType",
       "requestId", "stackTrace"}``; the engine shapes Error and Cause as
@@ -43,7 +44,15 @@ API
       failures of a Map); the engine applies the state's Retry and Catch.
 
 Both functions take a keyword argument `on_enter`, a callable that receives
-the name and type of every state entered during the call (for tracing).
+the name and type of every state entered during the call (for tracing), and
+a keyword argument `inline`, an `InlineTasks` object with
+``invoke(function, payload, state) -> Event`` and ``now() -> datetime``.
+With `inline`, the engine calls a Task's function through it within the same
+call, instead of returning `DispatchTask`, for every Task without
+TimeoutSeconds, and reads `now()` after each call. A driver passes it only
+when nothing else of the execution could run meanwhile (no Fork open, no
+other Task or delay pending). The engine ignores it when the definition has
+TimeoutSeconds, because a call could run past the execution's deadline.
 Both return a list of actions for the driver to perform:
 
 - ``DispatchTask(cursor, function, payload, timeout_seconds, state)``: call
@@ -113,7 +122,7 @@ from heaviside.engine.events import (
     TaskFailed,
     TaskSucceeded,
 )
-from heaviside.engine.interpreter import advance, start
+from heaviside.engine.interpreter import InlineTasks, advance, start
 from heaviside.engine.program import Program, compile_program
 
 __all__ = [
@@ -132,6 +141,7 @@ __all__ = [
     "Frame",
     "FunctionFailed",
     "FunctionNotFound",
+    "InlineTasks",
     "JoinCompleted",
     "JoinFailed",
     "Program",
