@@ -60,6 +60,27 @@ def test_task_import_loads_nothing_optional():
     assert unwanted(modules) == []
 
 
+def test_reading_definition_skips_validator():
+    program = """
+    from heaviside.asl.load import read_definition
+    from heaviside.asl.model import build_definition
+    build_definition(read_definition('{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}'))
+    """
+    modules = imported_modules(program)
+    assert "heaviside.asl.load" in modules
+    assert not any(name.startswith(("heaviside.asl.validat", "heaviside.asl.jsonata")) for name in modules)
+
+
+def test_validating_jsonpath_skips_jsonata():
+    program = """
+    from heaviside.asl.load import load_definition
+    load_definition('{"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"a.$": "$.b"}, "End": true}}}')
+    """
+    modules = imported_modules(program)
+    assert "heaviside.asl.validation.machine" in modules
+    assert not any(name.startswith(("heaviside.asl.jsonata", "jlens")) for name in modules)
+
+
 # Model classes: dataclasses whose methods are shared instead of generated.
 
 
