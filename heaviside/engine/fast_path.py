@@ -38,6 +38,9 @@ _NO_VARIABLES: Any = MappingProxyType({})
 # object) or a variable name, so the state keeps the general path.
 _MAY_READ_CONTEXT_OR_VARIABLE = re.compile(r"\$[^.\[]")
 
+# Integers in this range print in at most 20 characters.
+_SHORT_INT = 10**19
+
 # A step takes the state input and an upper bound of its size as UTF-8 JSON
 # in bytes (None: unknown), and returns the output, the next state name and
 # an upper bound of the output's size.
@@ -286,11 +289,24 @@ def _pass_step(compiled) -> Step:
     fixed_size = None if fixed_result is ABSENT else io.json_size(fixed_result)
     shape_output = _output_shaper(compiled)
     target = compiled.next
+    # The Parameters output is the state's output: ResultPath and OutputPath are `$`.
+    outputs_parameters = (
+        parameters_bound is not None
+        and fixed_result is ABSENT
+        and not compiled.discards_result
+        and (compiled.result_path is None or compiled.result_path.text == "$")
+        and compiled.output_path is not None
+        and compiled.output_path.text == "$"
+    )
 
     def pass_step(raw_input: Any, input_size: int | None) -> tuple[Any, str | None, int | None]:
         effective = select_input(raw_input) if selects_input else raw_input
         if parameters is not None:
             effective = parameters.evaluate(effective, _NO_CONTEXT, _NO_VARIABLES)
+        if outputs_parameters:
+            bound = parameters_bound(effective)
+            if bound <= io.MAX_STATE_DATA_BYTES:
+                return effective, target, bound
         if fixed_result is not ABSENT:
             result, result_size = fixed_result, fixed_size
         elif parameters_bound is not None:
@@ -477,7 +493,7 @@ def _template_size_bound(template: Any) -> Callable[[dict], int] | None:
             # The two commonest cases of `_value_size_bound`, without the call.
             kind = type(value)
             if kind is int:
-                size += len(str(value))
+                size += 20 if -_SHORT_INT < value < _SHORT_INT else len(str(value))
             elif kind is str:
                 size += 6 * len(value) + 2
             else:
