@@ -154,10 +154,10 @@ def run_fast(run, transition: Transition, steps: dict[str, Step]) -> Transition 
             transitions += 1
             entered_at = run.now
         if target is None:
-            # As the general path leaves an end state: one more event.
+            # As the general path leaves an end state: one more event. The
+            # entered time is not set, because nothing reads it once the thread ends.
             ended = cursor.with_changes(
                 state=state_name,
-                entered=run.text_of(entered_at),
                 entered_event_id=entered_event_id,
                 event_id=event_id + 1,
                 retries=(),

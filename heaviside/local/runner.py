@@ -224,6 +224,8 @@ class _Runner:
         self.functions = dict(functions)
         # Function name or ARN -> (handler or None, bare function name).
         self.resolved: dict[str, tuple[Callable | None, str]] = {}
+        # Read once per run, because inline calls skip building a log record this way.
+        self.logs_calls = logger.isEnabledFor(logging.INFO)
         self.time_scale = time_scale
         self.names = names
         self.execution_type = execution_type
@@ -374,9 +376,9 @@ class _Runner:
         if handler is None:
             logger.info("execution %s: function %s for state %s not found", self.execution.id, function, state)
             return FunctionNotFound(function, request_id)
-        context = LambdaContext(name, request_id, None, self.time_scale)
-        logger.info("execution %s: invoking %s for state %s", self.execution.id, function, state)
-        return self._invoke(handler, function, state, payload, context)
+        if self.logs_calls:
+            logger.info("execution %s: invoking %s for state %s", self.execution.id, function, state)
+        return self._invoke(handler, function, state, payload, LambdaContext(name, request_id, None, self.time_scale))
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -406,7 +408,7 @@ class _Runner:
         token = next(self.task_tokens)
         self.tasks[token] = True
         request_id = _new_id()
-        handler = self._find_function(action.function)
+        handler, name = self._resolve(action.function)
         if handler is None:
             logger.info(
                 "execution %s: function %s for state %s not found", self.execution.id, action.function, action.state
@@ -419,7 +421,6 @@ class _Runner:
             due = self.clock.now() + timedelta(seconds=action.timeout_seconds)
             self._schedule(due, action.cursor, TaskFailed("States.Timeout", ""), token)
             real_deadline = time.monotonic() + action.timeout_seconds * self.time_scale
-        name = _function_name(action.function)
         context = LambdaContext(name, request_id, real_deadline, self.time_scale)
         logger.info("execution %s: invoking %s for state %s", self.execution.id, action.function, action.state)
         if inline:
@@ -439,6 +440,7 @@ class _Runner:
 
     def _invoke(self, handler: Callable, function: str, state: str, payload: Any, context: LambdaContext) -> Any:
         """Call a Task's handler and return the engine event for its result or its exception."""
+        request_id = context.aws_request_id
         try:
             result = handler(copy_event(payload), context)
         except Exception as error:  # the handler's own failure becomes the Task's error
@@ -450,10 +452,12 @@ class _Runner:
                 type(error).__name__,
                 error,
             )
-            event: Any = FunctionFailed(_error_payload(error, context.aws_request_id), context.aws_request_id)
-        else:
-            event = _result_event(result, context.aws_request_id)
-        return event
+            return FunctionFailed(_error_payload(error, request_id), request_id)
+        try:
+            value, size = handler_result_with_size(result)
+        except (TypeError, ValueError) as error:  # Lambda's runtime fails the call when the result is not JSON
+            return FunctionFailed(_marshal_error_payload(error, request_id), request_id)
+        return TaskSucceeded(value, request_id, size)
 
     def _resolve(self, function: str) -> tuple[Callable | None, str]:
         """Return the handler of `function` (None when there is none) and the bare function name, remembered."""
@@ -540,19 +544,14 @@ def _function_name(function: str) -> str:
     return function
 
 
-def _result_event(result: Any, request_id: str) -> Any:
-    """Return the event for a handler's return value, failing as Lambda does when it is not JSON."""
-    try:
-        value, size = handler_result_with_size(result)
-        return TaskSucceeded(value, request_id, size)
-    except (TypeError, ValueError) as error:
-        payload = {
-            "errorMessage": f"Unable to marshal response: {error}",
-            "errorType": "Runtime.MarshalError",
-            "requestId": request_id,
-            "stackTrace": [],
-        }
-        return FunctionFailed(payload, request_id)
+def _marshal_error_payload(error: Exception, request_id: str) -> dict:
+    """Build the error payload of Lambda's Python runtime for a result that is not JSON."""
+    return {
+        "errorMessage": f"Unable to marshal response: {error}",
+        "errorType": "Runtime.MarshalError",
+        "requestId": request_id,
+        "stackTrace": [],
+    }
 
 
 def _error_payload(error: Exception, request_id: str) -> dict:
