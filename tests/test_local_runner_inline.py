@@ -157,20 +157,20 @@ def test_handler_changing_its_event_changes_nothing_else():
         assert execution_input == {"order": {"lines": ["a"]}}, path
 
 
-def test_handler_changing_a_returned_object_later_changes_no_result():
-    kept = {"calls": 0}
+def test_handler_reusing_result_object_keeps_results():
+    shared = {"calls": 0}
 
     def returns_shared_object(event, context):
-        kept["calls"] += 1
-        return kept
+        shared["calls"] += 1
+        return shared
 
     for path, options in PATHS.items():
-        kept["calls"] = 0
+        shared["calls"] = 0
         execution = run(chain(2), {}, functions={"work": returns_shared_object}, **options)
         assert execution.output == {"r0": {"calls": 1}, "r1": {"calls": 2}}, path
 
 
-def test_result_that_is_not_json_fails_with_marshal_error():
+def test_handler_non_json_result_fails_marshal():
     for path, options in PATHS.items():
         execution = run(chain(1), {}, functions={"work": lambda event, context: {"when": threading}}, **options)
         assert execution.status == FAILED, path
