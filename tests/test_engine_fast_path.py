@@ -10,24 +10,16 @@ from datetime import datetime, timezone
 
 import pytest
 
+from tests.engine_support import execution_info
 from heaviside.asl.model import build_definition
-from heaviside.engine import ExecutionInfo, Fail, Succeed, compile_program, start
+from heaviside.engine import Fail, Succeed, compile_program, start
 from heaviside.engine import interpreter
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 
 
 def _execution(execution_input, execution_type="STANDARD"):
-    return ExecutionInfo(
-        id="arn:aws:states:us-east-1:111111111111:execution:m:e",
-        name="e",
-        input=execution_input,
-        start_time=NOW,
-        role_arn="arn:aws:iam::111111111111:role/r",
-        state_machine_id="arn:aws:states:us-east-1:111111111111:stateMachine:m",
-        state_machine_name="m",
-        execution_type=execution_type,
-    )
+    return execution_info(execution_input, NOW, execution_type)
 
 
 def _both_paths(definition, execution_input, execution_type="STANDARD", observe=True):

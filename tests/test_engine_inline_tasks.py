@@ -17,10 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.engine_support import execution_info
 from heaviside.asl.model import build_definition
 from heaviside.engine import (
     DispatchTask,
-    ExecutionInfo,
     Fail,
     FunctionFailed,
     FunctionNotFound,
@@ -39,15 +39,7 @@ ECHO = "arn:aws:lambda:us-east-1:111111111111:function:echo"
 
 
 def _execution(execution_input):
-    return ExecutionInfo(
-        id="arn:aws:states:us-east-1:111111111111:execution:m:e",
-        name="e",
-        input=execution_input,
-        start_time=NOW,
-        role_arn="arn:aws:iam::111111111111:role/r",
-        state_machine_id="arn:aws:states:us-east-1:111111111111:stateMachine:m",
-        state_machine_name="m",
-    )
+    return execution_info(execution_input, NOW)
 
 
 class Handlers:

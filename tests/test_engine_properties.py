@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.engine_support import execution_info
 from heaviside.asl.model import build_definition
 from heaviside.engine import (
     Arrive,
@@ -22,7 +23,6 @@ from heaviside.engine import (
     DelayElapsed,
     DispatchTask,
     Enter,
-    ExecutionInfo,
     Fail,
     Fork,
     FunctionFailed,
@@ -81,15 +81,7 @@ task_outcomes = st.one_of(
 
 
 def execution_for(execution_input):
-    return ExecutionInfo(
-        id="arn:aws:states:us-east-1:111111111111:execution:m:e",
-        name="e",
-        input=execution_input,
-        start_time=NOW,
-        role_arn="arn:aws:iam::111111111111:role/r",
-        state_machine_id="arn:aws:states:us-east-1:111111111111:stateMachine:m",
-        state_machine_name="m",
-    )
+    return execution_info(execution_input, NOW)
 
 
 def drive(program, execution, actions, draw_outcome, steps):

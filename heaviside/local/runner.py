@@ -356,15 +356,7 @@ class _Runner:
         `_runs_inline`) and no tracer watches: a trace record comes from
         each event the engine receives, and inline calls bypass them.
         """
-        if (
-            self.tracer is None
-            and self.deadline is None
-            and not self.joins
-            and not self.tasks
-            and not self.timers
-            and not self.inline_events
-            and self.events.empty()
-        ):
+        if self.tracer is None and self._nothing_pending():
             return self
         return None
 
@@ -392,10 +384,12 @@ class _Runner:
         and the execution no TimeoutSeconds, because only the runner's loop
         enforces them, and it cannot while a handler blocks its thread.
         """
+        return alone and action.timeout_seconds is None and self._nothing_pending()
+
+    def _nothing_pending(self) -> bool:
+        """Return whether no execution timeout, join, Task, timer or event waits beside the current engine call."""
         return (
-            alone
-            and action.timeout_seconds is None
-            and self.deadline is None
+            self.deadline is None
             and not self.joins
             and not self.tasks
             and not self.timers
