@@ -17,7 +17,6 @@ import json
 import logging
 import queue
 import time
-import traceback
 import uuid
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -446,7 +445,10 @@ class _Runner:
                 type(error).__name__,
                 error,
             )
-            return FunctionFailed(_error_payload(error, request_id), request_id)
+            # The Lambda path's payload builder, imported only when a handler fails.
+            from heaviside.runtime.decorator import error_payload
+
+            return FunctionFailed(error_payload(error, request_id), request_id)
         try:
             value, size = handler_result_with_size(result)
         except (TypeError, ValueError) as error:  # Lambda's runtime fails the call when the result is not JSON
@@ -545,16 +547,4 @@ def _marshal_error_payload(error: Exception, request_id: str) -> dict:
         "errorType": "Runtime.MarshalError",
         "requestId": request_id,
         "stackTrace": [],
-    }
-
-
-def _error_payload(error: Exception, request_id: str) -> dict:
-    """Build the Lambda Python runtime's error payload for an exception a handler raised."""
-    frames = traceback.extract_tb(error.__traceback__)[1:]
-    stack = [f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}\n    {frame.line}\n' for frame in frames]
-    return {
-        "errorMessage": str(error),
-        "errorType": type(error).__name__,
-        "requestId": request_id,
-        "stackTrace": stack,
     }
