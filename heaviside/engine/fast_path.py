@@ -229,6 +229,8 @@ def run_iterations(run, start_at: str, inputs: list, first_event_id: int, steps:
 
 
 def _compile_step(compiled) -> Step | None:
+    if compiled.type not in ("Pass", "Choice", "Succeed"):
+        return None
     if compiled.jsonata or compiled.assign is not None:
         return None
     if _may_read_context_or_variables(compiled.state):
@@ -245,27 +247,39 @@ def _compile_step(compiled) -> Step | None:
 
 
 def _may_read_context_or_variables(state) -> bool:
-    for text in _strings(state):
+    texts: list[str] = []
+    _collect_strings(state, texts)
+    for text in texts:
         if _MAY_READ_CONTEXT_OR_VARIABLE.search(text):
             return True
     return False
 
 
-def _strings(node: Any):
-    """Yield every string in a state model: field values, keys and nested rules."""
+# Model class -> the names of its fields other than Comment.
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _collect_strings(node: Any, texts: list[str]) -> None:
+    """Append every string in a state model to `texts`: field values, keys and nested rules."""
     if isinstance(node, str):
-        yield node
+        texts.append(node)
     elif isinstance(node, dict):
         for key, item in node.items():
-            yield from _strings(key)
-            yield from _strings(item)
+            _collect_strings(key, texts)
+            _collect_strings(item, texts)
     elif isinstance(node, (list, tuple)):
         for item in node:
-            yield from _strings(item)
-    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
-        for field in dataclasses.fields(node):
-            if field.name != "comment":
-                yield from _strings(getattr(node, field.name))
+            _collect_strings(item, texts)
+    else:
+        kind = type(node)
+        names = _FIELD_NAMES.get(kind)
+        if names is None:
+            if not dataclasses.is_dataclass(kind):
+                return
+            names = tuple(field.name for field in dataclasses.fields(kind) if field.name != "comment")
+            _FIELD_NAMES[kind] = names
+        for name in names:
+            _collect_strings(getattr(node, name), texts)
 
 
 def _selector(path) -> Callable[[Any], Any]:
