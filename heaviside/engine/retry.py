@@ -8,7 +8,6 @@ cursor and reset when the state is left.
 
 from __future__ import annotations
 
-import random
 from datetime import timedelta
 from typing import Any
 
@@ -74,6 +73,9 @@ def retry_delay(retrier, attempts: int, cursor: Cursor) -> float:
     if retrier.jitter_strategy == "FULL":
         # The engine reads no entropy source: the jitter is derived from the
         # cursor, so a repeated delivery of the same hop picks the same delay.
+        # Only FULL jitter needs `random`, so a Lambda hop imports it only then.
+        import random
+
         seed = f"{cursor.state}/{cursor.frames}/{cursor.entered}/{attempts}"
         seconds = random.Random(seed).uniform(0, seconds)
     return seconds

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import random
 import time
 from typing import Any, Callable
 
@@ -67,6 +66,8 @@ class LambdaDispatcher:
                         f"invoking {function} for state {state!r} of execution {execution_id} failed after "
                         f"{attempt} attempts: {error}"
                     ) from error
+                import random  # only a throttled invoke needs it
+
                 delay = random.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
                 logger.warning(
                     "Invoke of %s for state %r of execution %s was throttled (%s); retry %d in %.3f s",
