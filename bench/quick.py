@@ -56,6 +56,11 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; the best one counts (default 5)")
     parser.add_argument("--seconds", type=float, default=0.2, help="seconds per measurement (default 0.2)")
     args = parser.parse_args(argv)
+    unknown = sorted(set(args.workloads) - set(WORKLOADS))
+    if unknown:
+        parser.error(f"unknown workload: {', '.join(unknown)}; choose from {', '.join(WORKLOADS)}")
+    if not SHARED_BENCH.is_dir():
+        parser.error(f"the workloads are not at {SHARED_BENCH}; set SHARED_BENCH to the folder with defs/ and inputs/")
 
     baselines = load_baseline()
     print(f"{'workload':16} {'baseline us':>12} {'engine us':>12} {'runner us':>12} {'engine x':>9} {'runner x':>9} {'us/state':>9}")

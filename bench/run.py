@@ -27,12 +27,15 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-SHARED_BENCH = Path(os.environ.get("SHARED_BENCH", REPO.parent / "shared" / "bench"))
+# Resolved, because Python puts a script's real folder on sys.path: a peer
+# harness reached through a symlink would otherwise import itself as its package.
+SHARED_BENCH = Path(os.environ.get("SHARED_BENCH", REPO.parent / "shared" / "bench")).resolve()
 PEERS_DIR = SHARED_BENCH / "peers"
 
 WORKLOADS = ["pass_chain_100", "choice_loop", "map_1000", "parallel_10", "lambda_chain_10"]
@@ -157,8 +160,15 @@ def main(argv=None) -> int:
     parser.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated workloads (default all five)")
     parser.add_argument("--repeat", type=int, default=3, help="measurements per peer and workload (default 3)")
     parser.add_argument("--seconds", type=float, default=0.5, help="target duration of one measurement in seconds (default 0.5)")
-    parser.add_argument("--table", type=Path, default=BENCH / "results" / "latest.md", help="Markdown file the tables are written to")
-    parser.add_argument("--json", type=Path, default=BENCH / "results" / "latest.json", help="JSON file the raw results are written to")
+    parser.add_argument(
+        "--table",
+        type=Path,
+        help="Markdown file the tables are written to (default: bench/results/latest.md for a complete run, "
+        "none for a run of some peers, workloads or without extras)",
+    )
+    parser.add_argument(
+        "--json", type=Path, help="JSON file the raw results are written to (default: as --table, latest.json)"
+    )
     parser.add_argument(
         "--no-extras", action="store_true", help="skip bench/extras.py (imports, hops, memory, examples, envelopes)"
     )
@@ -182,20 +192,31 @@ def main(argv=None) -> int:
         f"load average {about['load_average'][0]:.1f} at the end; {time.monotonic() - started:.0f} s in all. "
         f"Best of {args.repeat} measurements, µs per execution.\n\n"
     )
-    if not args.no_extras:
-        extras_markdown = args.table.with_name(args.table.stem + "-extras.md")
-        extras_json = args.json.with_name(args.json.stem + "-extras.json")
-        subprocess.run(
-            [sys.executable, str(BENCH / "extras.py"), "--json", str(extras_json), "--markdown", str(extras_markdown)],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        table += "\n" + extras_markdown.read_text(encoding="utf-8")
-    args.table.parent.mkdir(parents=True, exist_ok=True)
-    args.table.write_text(header + table, encoding="utf-8")
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({"machine": about, "results": results}, indent=1) + "\n", encoding="utf-8")
+    # Only a complete run replaces the recorded results by default.
+    complete = set(peers) == set(PEERS) and set(workloads) == set(WORKLOADS) and not args.no_extras
+    table_path = args.table or (BENCH / "results" / "latest.md" if complete else None)
+    json_path = args.json or (BENCH / "results" / "latest.json" if complete else None)
+    with tempfile.TemporaryDirectory() as scratch:
+        if not args.no_extras:
+            base = table_path or Path(scratch) / "run.md"
+            extras_markdown = base.with_name(base.stem + "-extras.md")
+            json_base = json_path or Path(scratch) / "run.json"
+            extras_json = json_base.with_name(json_base.stem + "-extras.json")
+            subprocess.run(
+                [sys.executable, str(BENCH / "extras.py"), "--json", str(extras_json), "--markdown", str(extras_markdown)],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            table += "\n" + extras_markdown.read_text(encoding="utf-8")
+    if table_path is not None:
+        table_path.parent.mkdir(parents=True, exist_ok=True)
+        table_path.write_text(header + table, encoding="utf-8")
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps({"machine": about, "results": results}, indent=1) + "\n", encoding="utf-8")
     print(header + table)
+    if table_path is None and json_path is None:
+        print("Not a complete run, so nothing was written; pass --table and --json to keep the results.", file=sys.stderr)
     return 0
 
 
