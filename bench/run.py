@@ -154,6 +154,49 @@ def format_table(results: dict, peers: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# The performance targets: at most 25x the baseline and at least 200x faster
+# than LocalStack per workload, and the limits of bench/extras.py's measurements.
+MAX_TIMES_BASELINE = 25
+MIN_TIMES_LOCALSTACK = 200
+MAX_IMPORT_RATIO = 0.5
+MAX_CPU_US_PER_HOP = 1000
+MAX_MEMORY_RATIO = 4
+
+
+def check_targets(results: dict, extras: dict | None) -> list[tuple[str, str, str, bool]]:
+    """Return (target, measured, limit, met) for each target that this run measured."""
+    checks = []
+    for workload, by_peer in results.items():
+        heaviside = by_peer.get("heaviside", {}).get("best_us")
+        baseline = by_peer.get("baseline", {}).get("best_us")
+        localstack = by_peer.get("localstack", {}).get("best_us")
+        if heaviside is not None and baseline is not None:
+            times = heaviside / baseline
+            checks.append(
+                (f"{workload}: x baseline", f"{times:.1f}", f"<= {MAX_TIMES_BASELINE}", times <= MAX_TIMES_BASELINE)
+            )
+        if heaviside is not None and localstack is not None:
+            faster = localstack / heaviside
+            checks.append(
+                (f"{workload}: LocalStack / heaviside", f"{faster:,.0f}", f">= {MIN_TIMES_LOCALSTACK}", faster >= MIN_TIMES_LOCALSTACK)
+            )
+    if extras:
+        imports = extras["imports"]
+        import_met = imports["ratio"] <= MAX_IMPORT_RATIO and not imports["unwanted_modules"]
+        checks.append(("import of heaviside.task / import boto3", f"{imports['ratio']:.2f}", f"<= {MAX_IMPORT_RATIO}, nothing optional", import_met))
+        cpu = extras["hop"]["cpu_us_per_hop"]
+        checks.append(("CPU per Task hop, µs", f"{cpu:,.0f}", f"< {MAX_CPU_US_PER_HOP}", cpu < MAX_CPU_US_PER_HOP))
+        memory = extras["memory"]["runner_ratio"]
+        checks.append(("map_1000 peak memory / baseline", f"{memory:.1f}", f"<= {MAX_MEMORY_RATIO}", memory <= MAX_MEMORY_RATIO))
+    return checks
+
+
+def format_targets(checks: list[tuple[str, str, str, bool]]) -> str:
+    lines = ["| target | measured | limit | met |", "| --- | --- | --- | --- |"]
+    lines += [f"| {name} | {measured} | {limit} | {'yes' if met else 'NO'} |" for name, measured, limit, met in checks]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--peers", default=",".join(PEERS), help=f"comma-separated peers (default {','.join(PEERS)})")
@@ -196,6 +239,7 @@ def main(argv=None) -> int:
     complete = set(peers) == set(PEERS) and set(workloads) == set(WORKLOADS) and not args.no_extras
     table_path = args.table or (BENCH / "results" / "latest.md" if complete else None)
     json_path = args.json or (BENCH / "results" / "latest.json" if complete else None)
+    extras = None
     with tempfile.TemporaryDirectory() as scratch:
         if not args.no_extras:
             base = table_path or Path(scratch) / "run.md"
@@ -208,6 +252,9 @@ def main(argv=None) -> int:
                 stdout=subprocess.DEVNULL,
             )
             table += "\n" + extras_markdown.read_text(encoding="utf-8")
+            extras = json.loads(extras_json.read_text(encoding="utf-8"))
+    checks = check_targets(results, extras)
+    table += "\n" + format_targets(checks)
     if table_path is not None:
         table_path.parent.mkdir(parents=True, exist_ok=True)
         table_path.write_text(header + table, encoding="utf-8")
@@ -217,6 +264,10 @@ def main(argv=None) -> int:
     print(header + table)
     if table_path is None and json_path is None:
         print("Not a complete run, so nothing was written; pass --table and --json to keep the results.", file=sys.stderr)
+    missed = [name for name, _measured, _limit, met in checks if not met]
+    if missed:
+        print(f"Targets missed: {'; '.join(missed)}", file=sys.stderr)
+        return 1
     return 0
 
 

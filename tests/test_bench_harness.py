@@ -79,3 +79,38 @@ def test_harness_prints_result_line(baseline):
     assert line["runs"] == 2
     assert line["per_execution_us"] > 0
     assert line["output"] == {"count": 1000, "label": "loop"}
+
+
+def _peer(best_us):
+    return {"best_us": best_us}
+
+
+def test_target_check_flags_each_missed_target():
+    from bench.run import check_targets
+
+    results = {
+        "choice_loop": {"baseline": _peer(100.0), "heaviside": _peer(2600.0), "localstack": _peer(400_000.0)},
+        "map_1000": {"baseline": _peer(200.0), "heaviside": _peer(1000.0), "localstack": _peer(3_000_000.0)},
+    }
+    extras = {
+        "imports": {"ratio": 0.3, "unwanted_modules": ["boto3"]},
+        "hop": {"cpu_us_per_hop": 80.0},
+        "memory": {"runner_ratio": 4.5},
+    }
+    verdicts = {name: met for name, _measured, _limit, met in check_targets(results, extras)}
+    assert verdicts == {
+        "choice_loop: x baseline": False,
+        "choice_loop: LocalStack / heaviside": False,
+        "map_1000: x baseline": True,
+        "map_1000: LocalStack / heaviside": True,
+        "import of heaviside.task / import boto3": False,
+        "CPU per Task hop, µs": True,
+        "map_1000 peak memory / baseline": False,
+    }
+
+
+def test_target_check_skips_peers_not_run():
+    from bench.run import check_targets
+
+    checks = check_targets({"choice_loop": {"heaviside": _peer(1.0)}}, None)
+    assert checks == []
