@@ -293,3 +293,33 @@ def test_handler_result_tuple_and_keys_round_trip(value, expected):
 def test_handler_result_not_json_raises():
     with pytest.raises(TypeError):
         handler_result_with_size({"when": datetime.now()})
+
+
+def test_jsonata_assign_reads_engine_time_for_now():
+    """`$now()` in Assign, in Output and in a Catch's Assign all read the engine's time."""
+    definition = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "Mark",
+        "States": {
+            "Mark": {
+                "Type": "Pass",
+                "Assign": {"marked": "{% $now() %}"},
+                "Output": {"seen": "{% $now() %}"},
+                "Next": "Fails",
+            },
+            "Fails": {
+                "Type": "Task",
+                "Resource": ECHO.replace("echo", "fails"),
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Assign": {"caught": "{% $now() %}"}, "Next": "Report"}],
+                "End": True,
+            },
+            "Report": {"Type": "Pass", "Output": {"marked": "{% $marked %}", "caught": "{% $caught %}"}, "End": True},
+        },
+    }
+
+    def fails(payload):
+        raise ValueError("no")
+
+    actions, _calls = _both(definition, {}, {"fails": fails})
+    # The Catch runs after the call, which the test clock counts as one second.
+    assert actions == [Succeed({"marked": "2024-05-01T12:00:00.000Z", "caught": "2024-05-01T12:00:01.000Z"})]

@@ -135,15 +135,17 @@ class Assign:
         value: Any = None,
         context: Mapping[str, Any] | None = None,
         states: Mapping[str, Any] | None = None,
+        now: str | None = None,
     ) -> dict:
         """Return the new values by name, computed from the variables before this Assign.
 
         A JSONPath Assign reads `value` as ``$`` and `context` as ``$$``; a
-        JSONata Assign reads `states` as ``$states``. Raises StatesError for
-        a failed expression and for values over the size limits.
+        JSONata Assign reads `states` as ``$states`` and `now` (ISO 8601) as
+        ``$now()``, which reads the clock when `now` is None. Raises
+        StatesError for a failed expression and for values over the size limits.
         """
         if self.query_language == JSONATA:
-            values = self._template.evaluate(states or {}, variables)
+            values = self._template.evaluate(states or {}, variables, now=now)
         else:
             values = self._template.evaluate(value, context, variables)
         check_assign_size(values)

@@ -85,11 +85,13 @@ def check_result_size(state_name: str, result: Any) -> None:
         )
 
 
-def evaluate_assign(assign, variables: Mapping, *, value: Any = None, context=None, states=None) -> dict | None:
+def evaluate_assign(
+    assign, variables: Mapping, *, value: Any = None, context=None, states=None, now: str | None = None
+) -> dict | None:
     """Evaluate a compiled Assign (None when the field is absent) with AWS's size limits."""
     if assign is None:
         return None
-    return assign.evaluate(variables, value=value, context=context, states=states)
+    return assign.evaluate(variables, value=value, context=context, states=states, now=now)
 
 
 def assign_variables(cursor: Cursor, assigned: Mapping[str, Any] | None) -> Cursor:

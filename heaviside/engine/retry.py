@@ -93,7 +93,7 @@ def _catch(run, cursor: Cursor, state, catcher, raw_input: Any, error: str | Non
         output = error_output
         if catcher.output is not None:
             output = scope.evaluate(catcher.output, "Output")
-        assigned = io.evaluate_assign(catcher.assign, scope.variables, states=scope.states)
+        assigned = io.evaluate_assign(catcher.assign, scope.variables, states=scope.states, now=scope.now)
     else:
         variables = cursor.lookup_variables()
         context = context_for(run, cursor)

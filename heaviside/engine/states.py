@@ -79,7 +79,7 @@ def complete(run, cursor: Cursor, state, raw_input: Any, result: Any, selected: 
             output = result
         if state.output is not None:
             output = scope.evaluate(state.output, "Output")
-        assigned = io.evaluate_assign(state.assign, scope.variables, states=scope.states)
+        assigned = io.evaluate_assign(state.assign, scope.variables, states=scope.states, now=scope.now)
         io.check_result_size(state.name, output)
         return leave(io.assign_variables(cursor, assigned), state, output)
 
@@ -169,7 +169,7 @@ def _jsonata_choice(run, cursor: Cursor, state, raw_input: Any):
     output = raw_input
     if output_template is not None:
         output = scope.evaluate(output_template, "Output")
-    assigned = io.evaluate_assign(assign, scope.variables, states=scope.states)
+    assigned = io.evaluate_assign(assign, scope.variables, states=scope.states, now=scope.now)
     return leave(io.assign_variables(cursor, assigned), state, output, next_state=target)
 
 
@@ -180,7 +180,7 @@ def _wait(run, cursor: Cursor, state, raw_input: Any):
         output = raw_input
         if state.output is not None:
             output = scope.evaluate(state.output, "Output")
-        assigned = io.evaluate_assign(state.assign, scope.variables, states=scope.states)
+        assigned = io.evaluate_assign(state.assign, scope.variables, states=scope.states, now=scope.now)
     else:
         variables = cursor.lookup_variables()
         context = context_for(run, cursor)
