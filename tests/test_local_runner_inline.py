@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 from heaviside.local import FAILED, SUCCEEDED, TIMED_OUT, run
@@ -175,3 +176,110 @@ def test_handler_non_json_result_fails_marshal():
         execution = run(chain(1), {}, functions={"work": lambda event, context: {"when": threading}}, **options)
         assert execution.status == FAILED, path
         assert execution.error == "Runtime.MarshalError", path
+
+
+def _nested(depth: int):
+    value: object = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def test_stack_trace_has_no_caret_lines():
+    def divides(event, context):
+        return {"ratio": event["a"] / event["b"]}
+
+    for path, options in PATHS.items():
+        execution = run(chain(1), {"a": 1, "b": 0}, functions={"work": divides}, **options)
+        assert execution.error == "ZeroDivisionError", path
+        frames = json.loads(execution.cause)["stackTrace"]
+        assert frames[-1].endswith('return {"ratio": event["a"] / event["b"]}\n'), path
+        assert not any("^" in frame or "~" in frame for frame in frames), path
+
+
+def test_catch_result_path_failure_fails_execution():
+    def fails(event, context):
+        raise ValueError("no")
+
+    definition = {
+        "StartAt": "A",
+        "States": {
+            "A": {
+                "Type": "Task",
+                "Resource": "work",
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "B"}],
+                "End": True,
+            },
+            "B": {"Type": "Pass", "End": True},
+        },
+    }
+    for path, options in PATHS.items():
+        execution = run(definition, [1, 2], functions={"work": fails}, **options)
+        assert execution.status == FAILED, path
+        assert execution.error == "States.ResultPathMatchFailure", path
+        assert "(entered at the event id #2)" in execution.cause, path
+
+
+def test_handler_lone_surrogate_result_succeeds():
+    for path, options in PATHS.items():
+        execution = run(chain(1), {}, functions={"work": lambda event, context: {"s": "a\ud800b"}}, **options)
+        assert execution.status == SUCCEEDED, path
+        assert execution.output == {"r0": {"s": "a\ud800b"}}, path
+
+
+def test_handler_deeply_nested_result_fails_marshal():
+    parallel = {
+        "StartAt": "P",
+        "States": {
+            "P": {
+                "Type": "Parallel",
+                "Branches": [
+                    {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "work", "End": True}}},
+                    {"StartAt": "B", "States": {"B": {"Type": "Pass", "End": True}}},
+                ],
+                "End": True,
+            }
+        },
+    }
+    for definition in (chain(1), parallel):
+        execution = run(definition, {}, functions={"work": lambda event, context: _nested(3000)})
+        assert execution.status == FAILED
+        assert execution.error == "Runtime.MarshalError"
+
+
+def test_deeply_nested_state_data_fails_runtime():
+    definition = {
+        "StartAt": "Wrap",
+        "States": {
+            "Wrap": {"Type": "Pass", "Parameters": {"inner.$": "$", "n": 0}, "Next": "Again"},
+            "Again": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericLessThan": 1, "Next": "Wrap"}], "Default": "Done"},
+            "Done": {"Type": "Succeed"},
+        },
+    }
+    execution = run(definition, {})
+    assert execution.status == FAILED
+    assert execution.error == "States.Runtime"
+    assert "nested more deeply" in execution.cause
+
+
+def test_tuple_in_input_is_copied_for_handler():
+    def changes_nested(event, context):
+        event["t"][0]["k"] = 99
+        return None
+
+    for path, options in PATHS.items():
+        execution_input = {"t": ({"k": 1},)}
+        execution = run(chain(1), execution_input, functions={"work": changes_nested}, **options)
+        assert execution.status == SUCCEEDED, path
+        assert execution_input == {"t": ({"k": 1},)}, path
+
+
+def test_forked_process_draws_new_id_prefix():
+    import multiprocessing
+
+    from heaviside.local.runner import _new_id
+
+    parent = _new_id()
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        child = pool.apply(_new_id)
+    assert child[:24] != parent[:24]

@@ -43,15 +43,28 @@ _C_COMPACT_ENCODER = (
 
 
 def json_size(value: Any) -> int:
-    """Return the size of `value` as compact UTF-8 JSON, in bytes."""
-    if _C_COMPACT_ENCODER is None or isinstance(value, str):
-        text = _COMPACT_ENCODER.encode(value)
-    else:
-        text = "".join(_C_COMPACT_ENCODER(value, 0))
+    """Return the size of `value` as compact UTF-8 JSON, in bytes.
+
+    Raises States.Runtime for a value nested too deeply for Python's JSON
+    encoder (about 1,000 levels).
+    """
+    try:
+        if _C_COMPACT_ENCODER is None or isinstance(value, str):
+            text = _COMPACT_ENCODER.encode(value)
+        else:
+            text = "".join(_C_COMPACT_ENCODER(value, 0))
+    except RecursionError:
+        # NOTE: AWS's limit and error for deeply nested data are not recorded.
+        raise StatesError(
+            "States.Runtime",
+            "The state's data is nested more deeply than heaviside can encode as JSON (about 1,000 levels); "
+            "flatten the data.",
+        ) from None
     # `isascii` reads a flag of the string, so ASCII text skips the encoding copy.
     if text.isascii():
         return len(text)
-    return len(text.encode("utf-8"))
+    # A lone surrogate (possible in data from a handler) counts as the 3 bytes of its code point.
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 def select(path, value: Any, context: Mapping, variables: Mapping) -> Any:

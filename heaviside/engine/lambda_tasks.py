@@ -55,7 +55,10 @@ def handler_result_with_size(result: Any) -> tuple[Any, int | None]:
     try:
         return _copy_json(result)
     except Exception:  # not plain JSON data: the round trip converts it or raises Lambda's error
-        text = json.dumps(result)
+        try:
+            text = json.dumps(result)
+        except RecursionError as error:
+            raise ValueError(f"the result is nested too deeply to encode ({error})") from None
         return json.loads(text), len(text.encode("utf-8"))
 
 
@@ -75,7 +78,8 @@ def copy_event(payload: Any) -> Any:
         for key, item in payload.items():
             copy[key] = item if type(item) in _SCALAR_TYPES else copy_event(item)
         return copy
-    if kind is list:
+    if kind is list or kind is tuple:
+        # A tuple in data given to the runner arrives as a list, as through JSON.
         return [item if type(item) in _SCALAR_TYPES else copy_event(item) for item in payload]
     return payload
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from heaviside.asl.errors import StatesError
 from heaviside.engine import io
 from heaviside.engine.actions import ScheduleDelay
 from heaviside.engine.cursor import Cursor
@@ -60,7 +61,11 @@ def handle_failure(run, cursor: Cursor, state, raw_input: Any, error: str | None
 
     for catcher in state.catchers:
         if error_matches(catcher.catcher.error_equals, error, is_task):
-            return _catch(run, cursor, state, catcher, raw_input, error, cause)
+            try:
+                return _catch(run, cursor, state, catcher, raw_input, error, cause)
+            except StatesError as catch_error:
+                # The catcher's own ResultPath, Output or Assign failed, so the state fails with that error.
+                return StateFailure(cursor, catch_error.error, run.cause_of(cursor, catch_error))
 
     return StateFailure(cursor, error, cause)
 

@@ -15,6 +15,7 @@ import heapq
 import itertools
 import json
 import logging
+import os
 import queue
 import time
 import uuid
@@ -451,7 +452,7 @@ class _Runner:
             return FunctionFailed(error_payload(error, request_id), request_id)
         try:
             value, size = handler_result_with_size(result)
-        except (TypeError, ValueError) as error:  # Lambda's runtime fails the call when the result is not JSON
+        except Exception as error:  # Lambda's runtime fails the call when the result is not JSON
             return FunctionFailed(_marshal_error_payload(error, request_id), request_id)
         return TaskSucceeded(value, request_id, size)
 
@@ -520,10 +521,19 @@ class _Runner:
 
 
 # Request ids and execution names: a random prefix per process and a counter,
-# in the layout of a UUID. They are unique within the process, and a process
-# that restarts draws a new prefix; uuid4() per call costs more than a hop.
+# in the layout of a UUID, because uuid4() per call costs more than a hop. A
+# new process, forked ones included, draws a new prefix.
 _ID_PREFIX = str(uuid.uuid4())[:24]
 _id_counter = itertools.count(1)
+
+
+def _draw_id_prefix() -> None:
+    global _ID_PREFIX
+    _ID_PREFIX = str(uuid.uuid4())[:24]
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_draw_id_prefix)
 
 
 def _new_id() -> str:

@@ -177,7 +177,9 @@ def error_payload(error: BaseException, request_id: str) -> dict:
     # Only a failing handler needs traceback, so a hop that succeeds does not import it.
     import traceback
 
-    frames = traceback.extract_tb(error.__traceback__)[1:]
+    # Plain tuples, as Lambda's runtime passes them, print without the caret
+    # lines that Python 3.11 adds for frames with column positions.
+    frames = [(frame.filename, frame.lineno, frame.name, frame.line) for frame in traceback.extract_tb(error.__traceback__)[1:]]
     return {
         "errorMessage": str(error),
         "errorType": type(error).__name__,
