@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 from heaviside.local import FAILED, SUCCEEDED, TIMED_OUT, run
 
@@ -283,3 +284,49 @@ def test_forked_process_draws_new_id_prefix():
     with multiprocessing.get_context("fork").Pool(1) as pool:
         child = pool.apply(_new_id)
     assert child[:24] != parent[:24]
+
+
+def test_failed_parallel_stops_other_branches():
+    """A branch that fails stops its siblings: a Task already running ends, and nothing after it runs."""
+    calls = []
+
+    def fails(event, context):
+        raise ValueError("out of stock")
+
+    def slow(event, context):
+        time.sleep(0.1)
+        calls.append("slow")
+        return {}
+
+    def after(event, context):
+        calls.append("after")
+        return {}
+
+    definition = {
+        "StartAt": "Both",
+        "States": {
+            "Both": {
+                "Type": "Parallel",
+                "Branches": [
+                    {"StartAt": "Fails", "States": {"Fails": {"Type": "Task", "Resource": "fails", "End": True}}},
+                    {
+                        "StartAt": "Slow",
+                        "States": {
+                            "Slow": {"Type": "Task", "Resource": "slow", "Next": "After"},
+                            "After": {"Type": "Task", "Resource": "after", "End": True},
+                        },
+                    },
+                ],
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Pause"}],
+                "End": True,
+            },
+            "Pause": {"Type": "Wait", "Seconds": 1, "Next": "Done"},
+            "Done": {"Type": "Succeed"},
+        },
+    }
+    for path, options in PATHS.items():
+        calls.clear()
+        functions = {"fails": fails, "slow": slow, "after": after}
+        execution = run(definition, {}, functions=functions, time_scale=0.5, **options)
+        assert execution.status == SUCCEEDED, path
+        assert calls == ["slow"], path

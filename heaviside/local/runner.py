@@ -238,6 +238,8 @@ class _Runner:
         self.timers: list[_Timer] = []
         self.sequence = itertools.count()
         self.joins: dict[str, _Join] = {}
+        # Joins that failed: their children still running are stopped.
+        self.stopped_joins: set[str] = set()
         self.tasks: dict[int, bool] = {}
         self.task_tokens = itertools.count()
         self.outcome: Execution | None = None
@@ -313,6 +315,15 @@ class _Runner:
         self._advance(cursor, event)
 
     def _advance(self, cursor: Cursor, event: Any) -> None:
+        if self.stopped_joins and any(frame.join_id in self.stopped_joins for frame in cursor.frames):
+            # As at AWS, a failed Parallel or Map stops its other branches and
+            # iterations: a Task already running ends, and nothing after it runs.
+            logger.info(
+                "execution %s: state %s is not continued, because its Parallel or Map failed",
+                self.execution.id,
+                cursor.state,
+            )
+            return
         if self.tracer is not None:
             self.tracer.advancing(cursor, event)
         actions = advance(
@@ -503,6 +514,7 @@ class _Runner:
             join.failed += 1
             if join.fork.exceeds_tolerance(join.failed):
                 join.done = True
+                self.stopped_joins.add(arrival.join_id)
                 error, cause = join.fork.join_failure(arrival.error, arrival.cause)
                 self.events.put((join.fork.cursor, JoinFailed(error, cause)))
                 return
