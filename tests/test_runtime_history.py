@@ -222,3 +222,48 @@ def test_failed_history_write_is_logged(caplog):
     assert "hop-a#0" in caplog.text
     assert "Item size has exceeded" in caplog.text
     assert "Load" in caplog.text
+
+
+def out_of_stock(event, context):
+    raise ValueError("out of stock")
+
+
+def slow_step(event, context):
+    import time
+
+    time.sleep(1.0)
+    return {}
+
+
+STOPPING = {
+    "StartAt": "Both",
+    "States": {
+        "Both": {
+            "Type": "Parallel",
+            "Branches": [
+                {"StartAt": "Fails", "States": {"Fails": {"Type": "Task", "Resource": "fails", "End": True}}},
+                {
+                    "StartAt": "Slow",
+                    "States": {
+                        "Slow": {"Type": "Task", "Resource": "slow", "Next": "After"},
+                        "After": {"Type": "Task", "Resource": "slow", "End": True},
+                    },
+                },
+            ],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Pause"}],
+            "End": True,
+        },
+        "Pause": {"Type": "Wait", "Seconds": 3, "Next": "Done"},
+        "Done": {"Type": "Succeed"},
+    },
+}
+
+
+def test_failed_parallel_stops_other_branches_through_lambda():
+    """The slow branch's Task finishes after the Parallel failed; the state after it never runs."""
+    execution = run_through_lambda(STOPPING, {}, functions={"fails": out_of_stock, "slow": slow_step})
+
+    assert execution.status == "SUCCEEDED"
+    assert "Slow" in execution.states_entered
+    assert "After" not in execution.states_entered
+    assert execution.states_entered[-1] == "Done"

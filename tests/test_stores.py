@@ -178,6 +178,17 @@ def test_join_claim_goes_to_one_index(stores):
     assert state.claimed_by == 2
 
 
+def test_join_claimed_after_claim_only(stores):
+    stores.joins.create_join(_spec())
+
+    assert not stores.joins.claimed(EXECUTION, "j1")
+    stores.joins.arrive(ChildOutcome(index=0, output=1), execution_id=EXECUTION, join_id="j1")
+    assert not stores.joins.claimed(EXECUTION, "j1")
+    assert stores.joins.claim(EXECUTION, "j1", 0)
+    assert stores.joins.claimed(EXECUTION, "j1")
+    assert not stores.joins.claimed(EXECUTION, "none")
+
+
 def test_join_large_output_round_trips(stores):
     stores.joins.create_join(_spec(size=1))
     output = ["y" * 200_000]

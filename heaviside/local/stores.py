@@ -311,6 +311,12 @@ class SQLiteStore:
             )
             return cursor.rowcount == 1
 
+    def claimed(self, execution_id: str, join_id: str) -> bool:
+        row = self._connection().execute(
+            "SELECT claimed_by FROM joins WHERE execution_id = ? AND join_id = ?", (execution_id, join_id)
+        ).fetchone()
+        return row is not None and row[0] is not None
+
     def outcomes(self, execution_id: str, join_id: str) -> list[ChildOutcome]:
         rows = self._connection().execute(
             "SELECT child_index, output, error, cause, failed FROM arrivals"

@@ -82,7 +82,7 @@ def _run_hop(
     synchronous: bool,
 ) -> Any:
     driver = container_driver()
-    if not driver.claim_hop(heaviside_context):
+    if not driver.claim_hop(heaviside_context) or driver.stopped(heaviside_context):
         return None
     cursor = Cursor.from_json(heaviside_context.cursor)
     info = TaskInfo(

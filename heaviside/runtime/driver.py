@@ -222,6 +222,8 @@ class Driver:
         A hop resumed a second way, such as through an OnFailure record, needs
         its own key, or its entries would be taken for repeats.
         """
+        if self.stopped(context):
+            return
         history = self._history(context, history_key or context.hop_id or _new_hop_id())
         actions = self._advance(context, Cursor.from_json(context.cursor), event, history)
         self.perform(context, actions, remaining_seconds=remaining_seconds, history=history)
@@ -449,6 +451,25 @@ class Driver:
                 prefix, context.hop_id, context.execution_id,
             )
         return claimed
+
+    def stopped(self, context: HeavisideContext) -> bool:
+        """Return whether the hop's cursor is in a Parallel branch or Map iteration whose join was claimed.
+
+        A claimed join has failed or completed, so its children stop, as AWS
+        stops the other branches of a failed Parallel: a hop of one runs no
+        handler and enters no state. Each enclosing join costs one read.
+        """
+        frames = context.cursor.get("f") if isinstance(context.cursor, dict) else None
+        if not frames or self.stores.joins is None:
+            return False
+        for frame in frames:
+            if self.stores.joins.claimed(context.execution_id, frame[0]):
+                logger.info(
+                    "State %r of execution %s is not run, because its Parallel or Map (join %s) has ended",
+                    context.cursor.get("s"), context.execution_id, frame[0],
+                )
+                return True
+        return False
 
     def _joins(self):
         if self.stores.joins is None:

@@ -458,6 +458,15 @@ class DynamoDBJoinStore:
         found.sort(key=lambda outcome: outcome.index)
         return found
 
+    def claimed(self, execution_id: str, join_id: str) -> bool:
+        response = self._client("dynamodb").get_item(
+            TableName=self.table,
+            Key={"pk": _s(_join_key(execution_id, join_id)), "sk": _s("join")},
+            ConsistentRead=True,
+            ProjectionExpression="claimed_by",
+        )
+        return "claimed_by" in response.get("Item", {})
+
     def _header(self, execution_id: str, join_id: str) -> dict:
         response = self._client("dynamodb").get_item(
             TableName=self.table,

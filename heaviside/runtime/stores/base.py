@@ -237,6 +237,9 @@ class JoinStore(Protocol):
     def outcomes(self, execution_id: str, join_id: str) -> list[ChildOutcome]:
         """Return every arrived child, in index order."""
 
+    def claimed(self, execution_id: str, join_id: str) -> bool:
+        """Return whether an arrival has claimed the join (it failed or completed); False when it does not exist."""
+
 
 @runtime_checkable
 class HopStore(Protocol):
