@@ -515,6 +515,8 @@ class _Runner:
             if join.fork.exceeds_tolerance(join.failed):
                 join.done = True
                 self.stopped_joins.add(arrival.join_id)
+                # Later arrivals find no join and are dropped, and Tasks may run inline again.
+                del self.joins[arrival.join_id]
                 error, cause = join.fork.join_failure(arrival.error, arrival.cause)
                 self.events.put((join.fork.cursor, JoinFailed(error, cause)))
                 return
