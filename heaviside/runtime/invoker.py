@@ -34,7 +34,7 @@ from heaviside.runtime import envelope as envelopes
 from heaviside.runtime import event_sources
 from heaviside.runtime.driver import Driver, container_driver, deadline_ms
 from heaviside.runtime.envelope import HeavisideContext
-from heaviside.runtime.errors import NotFound, RuntimeConfigurationError
+from heaviside.runtime.errors import RuntimeConfigurationError
 from heaviside.runtime.stores.base import END_STATUSES, ExecutionRecord
 
 logger = logging.getLogger(__name__)
