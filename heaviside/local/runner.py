@@ -464,7 +464,9 @@ class _Runner:
         try:
             value, size = handler_result_with_size(result)
         except Exception as error:  # Lambda's runtime fails the call when the result is not JSON
-            return FunctionFailed(_marshal_error_payload(error, request_id), request_id)
+            from heaviside.runtime.decorator import marshal_error_payload
+
+            return FunctionFailed(marshal_error_payload(error, request_id), request_id)
         return TaskSucceeded(value, request_id, size)
 
     def _resolve(self, function: str) -> tuple[Callable | None, str]:
@@ -562,13 +564,3 @@ def _function_name(function: str) -> str:
         if position + 1 < len(parts):
             return parts[position + 1]
     return function
-
-
-def _marshal_error_payload(error: Exception, request_id: str) -> dict:
-    """Build the error payload of Lambda's Python runtime for a result that is not JSON."""
-    return {
-        "errorMessage": f"Unable to marshal response: {error}",
-        "errorType": "Runtime.MarshalError",
-        "requestId": request_id,
-        "stackTrace": [],
-    }

@@ -158,15 +158,18 @@ def _call(function, effective_input, lambda_context, timeout, info) -> tuple[Any
 def _succeeded(result: Any, request_id: str) -> Any:
     try:
         return TaskSucceeded(handler_result_as_json(result), request_id)
-    except (TypeError, ValueError) as error:
-        # The Lambda Python runtime reports a result it cannot serialise this way.
-        payload = {
-            "errorMessage": f"Unable to marshal response: {error}",
-            "errorType": "Runtime.MarshalError",
-            "requestId": request_id,
-            "stackTrace": [],
-        }
-        return FunctionFailed(payload, request_id)
+    except Exception as error:  # a result that is not JSON fails the call, as on Lambda
+        return FunctionFailed(marshal_error_payload(error, request_id), request_id)
+
+
+def marshal_error_payload(error: Exception, request_id: str) -> dict:
+    """Build the Lambda Python runtime's error payload for a handler result it cannot serialise."""
+    return {
+        "errorMessage": f"Unable to marshal response: {error}",
+        "errorType": "Runtime.MarshalError",
+        "requestId": request_id,
+        "stackTrace": [],
+    }
 
 
 def error_payload(error: BaseException, request_id: str) -> dict:
