@@ -1,4 +1,4 @@
-"""Values that tests of the engine API share."""
+"""Values and definitions that several test files share."""
 
 from __future__ import annotations
 
@@ -20,3 +20,33 @@ def execution_info(execution_input: Any, start_time: datetime, execution_type: s
         state_machine_name="m",
         execution_type=execution_type,
     )
+
+
+def failing_parallel(pause_seconds: int) -> dict:
+    """Return a Parallel whose branch `Fails` fails while the other runs `Slow`, then `After`.
+
+    Its Catch waits `pause_seconds` before the end, so a branch that was not
+    stopped would run `After` meanwhile. The Tasks call `fails`, `slow` and `after`.
+    """
+    return {
+        "StartAt": "Both",
+        "States": {
+            "Both": {
+                "Type": "Parallel",
+                "Branches": [
+                    {"StartAt": "Fails", "States": {"Fails": {"Type": "Task", "Resource": "fails", "End": True}}},
+                    {
+                        "StartAt": "Slow",
+                        "States": {
+                            "Slow": {"Type": "Task", "Resource": "slow", "Next": "After"},
+                            "After": {"Type": "Task", "Resource": "after", "End": True},
+                        },
+                    },
+                ],
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Pause"}],
+                "End": True,
+            },
+            "Pause": {"Type": "Wait", "Seconds": pause_seconds, "Next": "Done"},
+            "Done": {"Type": "Succeed"},
+        },
+    }

@@ -7,6 +7,7 @@ import threading
 import time
 
 from heaviside.local import FAILED, SUCCEEDED, TIMED_OUT, run
+from tests.engine_support import failing_parallel
 
 FAST = 0.001
 
@@ -302,28 +303,7 @@ def test_failed_parallel_stops_other_branches():
         calls.append("after")
         return {}
 
-    definition = {
-        "StartAt": "Both",
-        "States": {
-            "Both": {
-                "Type": "Parallel",
-                "Branches": [
-                    {"StartAt": "Fails", "States": {"Fails": {"Type": "Task", "Resource": "fails", "End": True}}},
-                    {
-                        "StartAt": "Slow",
-                        "States": {
-                            "Slow": {"Type": "Task", "Resource": "slow", "Next": "After"},
-                            "After": {"Type": "Task", "Resource": "after", "End": True},
-                        },
-                    },
-                ],
-                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Pause"}],
-                "End": True,
-            },
-            "Pause": {"Type": "Wait", "Seconds": 1, "Next": "Done"},
-            "Done": {"Type": "Succeed"},
-        },
-    }
+    definition = failing_parallel(1)
     for path, options in PATHS.items():
         calls.clear()
         functions = {"fails": fails, "slow": slow, "after": after}

@@ -23,6 +23,7 @@ from heaviside.runtime.config import RuntimeConfig  # noqa: E402
 from heaviside.runtime.stores.base import ExecutionRecord, HistoryEntry, history_path  # noqa: E402
 from heaviside.runtime.testing import LambdaTestBed, run_through_lambda  # noqa: E402
 from heaviside.testing import run_state_machine  # noqa: E402
+from tests.engine_support import failing_parallel  # noqa: E402
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "order-processing"
 TEMPLATE = EXAMPLE / "template.yaml"
@@ -235,33 +236,10 @@ def slow_step(event, context):
     return {}
 
 
-STOPPING = {
-    "StartAt": "Both",
-    "States": {
-        "Both": {
-            "Type": "Parallel",
-            "Branches": [
-                {"StartAt": "Fails", "States": {"Fails": {"Type": "Task", "Resource": "fails", "End": True}}},
-                {
-                    "StartAt": "Slow",
-                    "States": {
-                        "Slow": {"Type": "Task", "Resource": "slow", "Next": "After"},
-                        "After": {"Type": "Task", "Resource": "slow", "End": True},
-                    },
-                },
-            ],
-            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Pause"}],
-            "End": True,
-        },
-        "Pause": {"Type": "Wait", "Seconds": 3, "Next": "Done"},
-        "Done": {"Type": "Succeed"},
-    },
-}
-
-
 def test_failed_parallel_stops_other_branches_through_lambda():
     """The slow branch's Task finishes after the Parallel failed; the state after it never runs."""
-    execution = run_through_lambda(STOPPING, {}, functions={"fails": out_of_stock, "slow": slow_step})
+    functions = {"fails": out_of_stock, "slow": slow_step, "after": slow_step}
+    execution = run_through_lambda(failing_parallel(3), {}, functions=functions)
 
     assert execution.status == "SUCCEEDED"
     assert "Slow" in execution.states_entered
