@@ -23,13 +23,12 @@ from heaviside.engine import (
     JoinCompleted,
     JoinFailed,
     Succeed,
-    TaskSucceeded,
     TimedOut,
     advance,
     compile_program,
     start,
 )
-from heaviside.engine.lambda_tasks import copy_event, handler_result_with_size
+from heaviside.engine.lambda_tasks import copy_event, result_event
 
 _START = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
@@ -42,8 +41,7 @@ class _InlineCalls:
 
     def invoke(self, function: str, payload: Any, state: str) -> Any:
         handler = self.functions[function.split(":")[-1]]
-        result, size = handler_result_with_size(handler(copy_event(payload), None))
-        return TaskSucceeded(result, "bench", size)
+        return result_event(handler(copy_event(payload), None), "bench")
 
     def now(self) -> datetime:
         return _START
@@ -84,8 +82,8 @@ def run_inline(model, execution_input: Any, functions: Mapping[str, Callable]) -
             raise DriverError("execution timed out")
         if isinstance(action, DispatchTask):
             handler = functions[action.function.split(":")[-1]]
-            result, size = handler_result_with_size(handler(copy_event(action.payload), None))
-            pending[:0] = advance(program, execution, action.cursor, TaskSucceeded(result, "bench", size), _START)
+            event = result_event(handler(copy_event(action.payload), None), "bench")
+            pending[:0] = advance(program, execution, action.cursor, event, _START)
         elif isinstance(action, Fork):
             joins[action.join_id] = {"fork": action, "outputs": [None] * len(action.children), "arrived": 0}
             if not action.children:

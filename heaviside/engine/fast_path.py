@@ -38,9 +38,6 @@ _NO_VARIABLES: Any = MappingProxyType({})
 # object) or a variable name, so the state keeps the general path.
 _MAY_READ_CONTEXT_OR_VARIABLE = re.compile(r"\$[^.\[]")
 
-# Integers in this range print in at most 20 characters.
-_SHORT_INT = 10**19
-
 # A step takes the state input and an upper bound of its size as UTF-8 JSON
 # in bytes (None: unknown), and returns the output, the next state name and
 # an upper bound of the output's size.
@@ -507,7 +504,7 @@ def _template_size_bound(template: Any) -> Callable[[dict], int] | None:
             # The two commonest cases of `_value_size_bound`, without the call.
             kind = type(value)
             if kind is int:
-                size += 20 if -_SHORT_INT < value < _SHORT_INT else len(str(value))
+                size += 20 if -io.SHORT_INT_LIMIT < value < io.SHORT_INT_LIMIT else len(str(value))
             elif kind is str:
                 size += 6 * len(value) + 2
             else:

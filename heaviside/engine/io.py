@@ -15,6 +15,10 @@ from heaviside.engine.errors import unprefixed_error
 # Step Functions limits a state's input, output and result to 256 KiB of UTF-8 JSON.
 MAX_STATE_DATA_BYTES = 256 * 1024
 
+# Integers strictly between -SHORT_INT_LIMIT and SHORT_INT_LIMIT print in at
+# most 20 characters, so size bounds skip `str()` for them.
+SHORT_INT_LIMIT = 10**19
+
 
 # One encoder for every call: `json.dumps` with non-default arguments builds a
 # new JSONEncoder each time, which costs more than encoding a small value.

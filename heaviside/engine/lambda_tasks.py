@@ -17,6 +17,8 @@ from typing import Any, Mapping
 from heaviside.asl.errors import StatesError
 from heaviside.asl.paths import PathNotFound
 from heaviside.engine.errors import unprefixed_error
+from heaviside.engine.events import FunctionFailed, TaskSucceeded
+from heaviside.engine.io import SHORT_INT_LIMIT
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
 _LAMBDA_ARN_PREFIX = "arn:aws:lambda:"
@@ -26,22 +28,36 @@ DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "111111111111"
 
 
-def handler_result_as_json(result: Any) -> Any:
-    """Return a handler's result as Lambda delivers it.
+def result_event(result: Any, request_id: str) -> TaskSucceeded | FunctionFailed:
+    """Return the event for a handler's return value, as Lambda delivers it.
 
-    Bytes are parsed as JSON text when they are JSON and kept as text
-    otherwise. Any other value is copied as a JSON round trip would copy it,
-    so the result shares nothing with the handler's objects. A value that is
-    not JSON raises TypeError or ValueError, which drivers report as
-    Runtime.MarshalError.
+    The result is copied (see `handler_result_with_size`). A result that
+    cannot be serialised fails the call with Lambda's Runtime.MarshalError.
     """
-    return handler_result_with_size(result)[0]
+    try:
+        value, size = handler_result_with_size(result)
+    except Exception as error:  # Lambda's runtime fails the call when the result is not JSON
+        return FunctionFailed(marshal_error_payload(error, request_id), request_id)
+    return TaskSucceeded(value, request_id, size)
+
+
+def marshal_error_payload(error: Exception, request_id: str) -> dict:
+    """Build the Lambda Python runtime's error payload for a handler result it cannot serialise."""
+    return {
+        "errorMessage": f"Unable to marshal response: {error}",
+        "errorType": "Runtime.MarshalError",
+        "requestId": request_id,
+        "stackTrace": [],
+    }
 
 
 def handler_result_with_size(result: Any) -> tuple[Any, int | None]:
-    """Return `handler_result_as_json(result)` and an upper bound of its size as JSON, in bytes.
+    """Return a handler's result as Lambda delivers it and an upper bound of its size as JSON, in bytes.
 
-    The bound is None for bytes. Values made only of dict, list, str, int,
+    Bytes are parsed as JSON text when they are JSON and kept as text
+    otherwise, and their bound is None. Any other value is copied as a JSON
+    round trip would copy it, so the result shares nothing with the handler's
+    objects. A value that is not JSON raises TypeError or ValueError. Values made only of dict, list, str, int,
     float, bool and None are copied by a walk that also bounds their size.
     Anything else (tuples, subclasses, circular or very deep values) takes
     the JSON round trip, which raises the errors Lambda's runtime raises.
@@ -84,10 +100,6 @@ def copy_event(payload: Any) -> Any:
     return payload
 
 
-# Integers in this range print in at most 20 characters.
-_SHORT_INT = 10**19
-
-
 def _copy_json(value: Any) -> tuple[Any, int]:
     """Copy plain JSON data and bound its compact UTF-8 JSON size; raise TypeError on anything else.
 
@@ -107,7 +119,7 @@ def _copy_json(value: Any) -> tuple[Any, int]:
             if item_kind is str:
                 copy[key] = item
                 size += 6 * (len(key) + len(item)) + 8
-            elif item_kind is int and -_SHORT_INT < item < _SHORT_INT:
+            elif item_kind is int and -SHORT_INT_LIMIT < item < SHORT_INT_LIMIT:
                 copy[key] = item
                 size += 6 * len(key) + 24
             else:
@@ -122,7 +134,7 @@ def _copy_json(value: Any) -> tuple[Any, int]:
             if item_kind is str:
                 items.append(item)
                 size += 6 * len(item) + 3
-            elif item_kind is int and -_SHORT_INT < item < _SHORT_INT:
+            elif item_kind is int and -SHORT_INT_LIMIT < item < SHORT_INT_LIMIT:
                 items.append(item)
                 size += 21
             else:
@@ -133,7 +145,7 @@ def _copy_json(value: Any) -> tuple[Any, int]:
     if kind is str:
         return value, 6 * len(value) + 2
     if kind is int:
-        return value, 20 if -_SHORT_INT < value < _SHORT_INT else len(str(value))
+        return value, 20 if -SHORT_INT_LIMIT < value < SHORT_INT_LIMIT else len(str(value))
     if value is None or kind is bool:
         return value, 5
     if kind is float:

@@ -18,8 +18,8 @@ import threading
 from typing import Any, Callable
 
 from heaviside.asl.model import record
-from heaviside.engine import Cursor, FunctionFailed, TaskFailed, TaskSucceeded
-from heaviside.engine.lambda_tasks import handler_result_as_json
+from heaviside.engine import Cursor, FunctionFailed, TaskFailed
+from heaviside.engine.lambda_tasks import result_event
 from heaviside.runtime import envelope as envelopes
 from heaviside.runtime import faults
 from heaviside.runtime.driver import container_driver
@@ -82,9 +82,11 @@ def _run_hop(
     synchronous: bool,
 ) -> Any:
     driver = container_driver()
-    if not driver.claim_hop(heaviside_context) or driver.stopped(heaviside_context):
+    if not driver.claim_hop(heaviside_context):
         return None
     cursor = Cursor.from_json(heaviside_context.cursor)
+    if driver.stopped(heaviside_context, cursor):
+        return None
     info = TaskInfo(
         execution_id=heaviside_context.execution_id,
         execution_name=heaviside_context.execution_name,
@@ -115,7 +117,7 @@ def _run_hop(
         )
         event = FunctionFailed(error_payload(error, request_id), request_id)
     else:
-        event = _succeeded(result, request_id)
+        event = result_event(result, request_id)
 
     faults.checkpoint(faults.AFTER_HANDLER)
     driver.resume(heaviside_context, event, remaining_seconds=_remaining_seconds(lambda_context))
@@ -153,23 +155,6 @@ def _call(function, effective_input, lambda_context, timeout, info) -> tuple[Any
     if thread.is_alive():
         return None, None, True
     return outcome.get("result"), outcome.get("error"), False
-
-
-def _succeeded(result: Any, request_id: str) -> Any:
-    try:
-        return TaskSucceeded(handler_result_as_json(result), request_id)
-    except Exception as error:  # a result that is not JSON fails the call, as on Lambda
-        return FunctionFailed(marshal_error_payload(error, request_id), request_id)
-
-
-def marshal_error_payload(error: Exception, request_id: str) -> dict:
-    """Build the Lambda Python runtime's error payload for a handler result it cannot serialise."""
-    return {
-        "errorMessage": f"Unable to marshal response: {error}",
-        "errorType": "Runtime.MarshalError",
-        "requestId": request_id,
-        "stackTrace": [],
-    }
 
 
 def error_payload(error: BaseException, request_id: str) -> dict:

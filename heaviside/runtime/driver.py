@@ -222,10 +222,11 @@ class Driver:
         A hop resumed a second way, such as through an OnFailure record, needs
         its own key, or its entries would be taken for repeats.
         """
-        if self.stopped(context):
+        cursor = Cursor.from_json(context.cursor)
+        if self.stopped(context, cursor):
             return
         history = self._history(context, history_key or context.hop_id or _new_hop_id())
-        actions = self._advance(context, Cursor.from_json(context.cursor), event, history)
+        actions = self._advance(context, cursor, event, history)
         self.perform(context, actions, remaining_seconds=remaining_seconds, history=history)
 
     def perform(
@@ -452,21 +453,20 @@ class Driver:
             )
         return claimed
 
-    def stopped(self, context: HeavisideContext) -> bool:
-        """Return whether the hop's cursor is in a Parallel branch or Map iteration whose join was claimed.
+    def stopped(self, context: HeavisideContext, cursor: Cursor) -> bool:
+        """Return whether `cursor` is in a Parallel branch or Map iteration whose join was claimed.
 
         A claimed join has failed or completed, so its children stop, as AWS
         stops the other branches of a failed Parallel: a hop of one runs no
         handler and enters no state. Each enclosing join costs one read.
         """
-        frames = context.cursor.get("f") if isinstance(context.cursor, dict) else None
-        if not frames or self.stores.joins is None:
+        if not cursor.frames or self.stores.joins is None:
             return False
-        for frame in frames:
-            if self.stores.joins.claimed(context.execution_id, frame[0]):
+        for frame in cursor.frames:
+            if self.stores.joins.claimed(context.execution_id, frame.join_id):
                 logger.info(
                     "State %r of execution %s is not run, because its Parallel or Map (join %s) has ended",
-                    context.cursor.get("s"), context.execution_id, frame[0],
+                    cursor.state, context.execution_id, frame.join_id,
                 )
                 return True
         return False
