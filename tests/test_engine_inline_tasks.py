@@ -295,7 +295,7 @@ def test_handler_result_not_json_raises():
         handler_result_with_size({"when": datetime.now()})
 
 
-def test_jsonata_assign_reads_engine_time_for_now():
+def test_jsonata_assign_now_uses_engine_time():
     """`$now()` in Assign, in Output and in a Catch's Assign all read the engine's time."""
     definition = {
         "QueryLanguage": "JSONata",

@@ -146,7 +146,7 @@ def test_inline_function_not_found():
 PATHS = {"engine_inline": {}, "dispatched": {"observe": lambda record: None}}
 
 
-def test_handler_changing_its_event_changes_nothing_else():
+def test_handler_event_changes_stay_local():
     def marks_event(event, context):
         event["status"] = "seen"
         event["order"]["lines"].append("extra")

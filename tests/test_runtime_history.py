@@ -236,7 +236,7 @@ def slow_step(event, context):
     return {}
 
 
-def test_failed_parallel_stops_other_branches_through_lambda():
+def test_failed_parallel_stops_branches_lambda():
     """The slow branch's Task finishes after the Parallel failed; the state after it never runs."""
     functions = {"fails": out_of_stock, "slow": slow_step, "after": slow_step}
     execution = run_through_lambda(failing_parallel(3), {}, functions=functions)
